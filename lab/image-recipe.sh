@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Recipe for one lab image: Debian SUITE with systemd as PID 1, python3 and OpenSSH.
+# The image tag is a hash of this file, so any change here rebuilds the images.
+#
+# usage: image-recipe.sh SUITE ROOTFS_DIR
+set -euo pipefail
+suite=$1 rootfs=$2
+mirror=${SSHSUITE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+debootstrap --variant=minbase \
+  --include=python3,openssh-server,openssh-client,openssh-sftp-server,systemd,systemd-sysv,iproute2,procps,sudo,ca-certificates,putty-tools,python3-paramiko,python3-asyncssh \
+  "$suite" "$rootfs" "$mirror" >/dev/null
+
+# debootstrap bakes one set of host keys into the image; every container would
+# share them. Remove them and generate a fresh set in each container at boot.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+cat >"$rootfs"/etc/systemd/system/sshsuite-hostkeys.service <<'UNIT'
+[Unit]
+Description=Generate this container's own SSH host keys (sshsuite lab)
+Before=ssh.service ssh.socket
+ConditionPathExists=!/etc/ssh/.sshsuite-hostkeys-done
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+ExecStart=/usr/bin/touch /etc/ssh/.sshsuite-hostkeys-done
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/sshsuite-hostkeys.service \
+  "$rootfs"/etc/systemd/system/multi-user.target.wants/sshsuite-hostkeys.service
+
+# Units that only make sense on real hardware slow the boot or fail in a container.
+for unit in systemd-remount-fs.service getty.target console-getty.service \
+            systemd-logind.service apt-daily.timer apt-daily-upgrade.timer \
+            e2scrub_all.timer fstrim.timer; do
+  ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+done
+
+# Each container gets its own machine id at first boot.
+: >"$rootfs"/etc/machine-id
+rm -f "$rootfs"/var/lib/dbus/machine-id
+
+# Smaller image: no package lists or caches (apt-get update works in a container).
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+       "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/usr/share/doc/* \
+       "$rootfs"/usr/share/man/*

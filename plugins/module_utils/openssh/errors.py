@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: sshsuite.openssh contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one exception type that every check in module_utils/openssh raises."""
+
+from __future__ import annotations
+
+
+class OpenSSHConfigError(ValueError):
+    """Bad input, with where it was found.
+
+    ``where`` names the place in the user's data, for example
+    ``sshd_settings.AllowUsers[1]`` or ``sshd_match[0].criteria.User``, so that
+    an error message points at the line of inventory that must change.
+    """
+
+    def __init__(self, message: str, where: str = ""):
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class Problems(list):
+    """Collects several OpenSSHConfigError so a run reports them all at once."""
+
+    def add(self, message: str, where: str = "") -> None:
+        self.append(OpenSSHConfigError(message, where))
+
+    def raise_if_any(self) -> None:
+        if self:
+            if len(self) == 1:
+                raise self[0]
+            raise OpenSSHConfigError(
+                f"{len(self)} problems:\n" + "\n".join(f"  - {p}" for p in self)
+            )
