@@ -1,0 +1,91 @@
+# sshsuite.openssh: the two commands of the quick start are `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQS := requirements.txt requirements-dev.txt
+VENV_STAMP := $(VENV)/.stamp-$(shell cat $(REQS) lab/host-setup.sh 2>/dev/null | sha256sum | cut -c1-12)
+COLLECTION_LINK := .collections/ansible_collections/sshsuite/openssh
+SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+
+# Every target below runs with the venv first on PATH and the lab image names exported.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+IMAGE_ENV = $$(lab/images.sh env | sed 's/^/export /')
+export STAGES := $(CURDIR)/.cache/stages.txt
+
+.PHONY: help setup host venv link images demo demo-lab demo-clean test lint unit molecule bench build clean
+
+help:
+	@echo "make demo        build the lab, run site.yml against it, show the result"
+	@echo "make test        lint, unit tests and every Molecule scenario"
+	@echo "make molecule SCENARIO=name   one scenario (molecule test)"
+	@echo "make bench       benchmarks (figures, no assertions)"
+	@echo "make demo-clean  remove the demo lab"
+	@echo "make build       ansible-galaxy collection build"
+
+## setup: Debian packages, podman settings, venv, collection link, lab images (idempotent)
+setup: host venv link images
+
+host:
+	@if [ "$$(id -u)" = 0 ]; then bash lab/host-setup.sh; \
+	 else echo "setup: not root, skipping lab/host-setup.sh (packages, podman config, sysctl)"; fi
+
+venv: $(VENV_STAMP)
+$(VENV_STAMP): $(REQS)
+	rm -f $(VENV)/.stamp-*
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@[ -L $(COLLECTION_LINK) ] || ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+images:
+	@lab/images.sh build
+
+## demo
+demo: setup demo-lab
+	eval "$(IMAGE_ENV)"; ansible-playbook -i inventories/lab site.yml
+	eval "$(IMAGE_ENV)"; ansible-playbook -i inventories/lab lab/demo/report.yml
+
+demo-lab:
+	eval "$(IMAGE_ENV)"; ansible-playbook -i inventories/lab lab/demo/lab.yml
+
+demo-clean:
+	ansible-playbook -i inventories/lab lab/demo/lab.yml -e state=absent
+
+## test: everything CI runs, with the time of each stage
+test: setup
+	@mkdir -p .cache; : > $(STAGES); eval "$(IMAGE_ENV)"; rc=0; \
+	 lab/stage.sh yamllint yamllint -s . || rc=1; \
+	 lab/stage.sh ansible-lint ansible-lint --profile production -q || rc=1; \
+	 lab/stage.sh "unit tests" pytest -q -p no:cacheprovider tests/unit || rc=1; \
+	 for s in $(SCENARIOS); do lab/stage.sh "molecule $$s" molecule test -s $$s || rc=1; done; \
+	 echo; echo "== make test: time per stage"; cat $(STAGES); \
+	 awk '{t+=$$(NF-2)} END {printf "%-32s %5d s\n", "total", t}' $(STAGES); \
+	 exit $$rc
+
+lint: setup
+	yamllint -s .
+	ansible-lint --profile production -q
+
+unit: setup
+	pytest -q -p no:cacheprovider tests/unit
+
+molecule: setup
+	eval "$(IMAGE_ENV)"; molecule test -s $(SCENARIO)
+
+bench: setup
+	@for b in bench/*/run.sh; do echo "==> $$b"; bash $$b; done
+
+build: link
+	ansible-galaxy collection build --force --output-path .cache/build .
+
+clean: demo-clean
+	rm -rf .cache .collections
