@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sshsuite.openssh contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sshd_config
+short_description: Render, validate and safely apply an sshd configuration in one step
+version_added: 0.1.0
+description:
+  - Renders C(sshd_config) (or one drop-in file) from a mapping of keywords and an ordered list
+    of Match blocks, for the OpenSSH version the target really runs.
+  - Validates the combination sshd will read (main file, every drop-in, the candidate in place of
+    the live file) with the target's own C(sshd -t) and C(sshd -T), and compares the requested
+    values with the effective ones, Match blocks included.
+  - Refuses a configuration that would lock out the user Ansible connects as, unless told otherwise.
+  - Installs the candidate atomically with a backup, reloads sshd, checks that sshd answers on
+    every configured address, and rolls back if it does not.
+  - Ensures the host keys exist (never regenerating an existing key) and removes key types the
+    version dropped.
+  - Everything, including the OpenSSH version probe, happens in one module execution, so an
+    unchanged run costs one round trip.
+  - The action plugin of the same name checks every keyword and value on the controller first,
+    so bad input never reaches a host.
+author:
+  - sshsuite.openssh contributors
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  settings:
+    description:
+      - Global keywords, as a mapping of keyword to value (any case; written in the man page's spelling).
+      - Lists are joined the way sshd reads the keyword (commas, spaces or one line per value);
+        booleans become C(yes)/C(no); durations such as C(5m) are allowed where sshd takes a time.
+    type: dict
+    default: {}
+  match:
+    description:
+      - Ordered Match blocks, written after the global keywords.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      criteria:
+        description: Match criteria, as a mapping (C(User), C(Group), C(Address), ...) or the raw criteria string.
+        type: raw
+        required: true
+      settings:
+        description: Keywords for the block (only those sshd_config(5) allows inside Match).
+        type: dict
+        required: true
+      connection:
+        description:
+          - Connection specification (C(user), C(host), C(addr), C(laddr), C(lport), C(rdomain)) that matches
+            this block, used to check its effective values with C(sshd -T -C). Derived from literal criteria when omitted.
+        type: dict
+  mode:
+    description:
+      - C(file) manages the whole C(config_path); C(dropin) owns only C(dropin_path) and leaves every other file alone.
+    type: str
+    choices: [file, dropin]
+    default: file
+  config_path:
+    description: The main sshd configuration file.
+    type: path
+    default: /etc/ssh/sshd_config
+  dropin_path:
+    description:
+      - The drop-in file owned in C(dropin) mode. It must sort first in its directory, because sshd keeps the
+        first value it reads.
+    type: path
+    default: /etc/ssh/sshd_config.d/00-sshsuite.conf
+  include_dropins:
+    description:
+      - In C(file) mode, read the files of C(dropin_dir) after the global keywords managed here (so the managed
+        values win) and before the Match blocks. C(false) leaves the drop-in directory out.
+    type: bool
+    default: true
+  dropin_dir:
+    description: The drop-in directory (Debian's C(Include) target).
+    type: path
+    default: /etc/ssh/sshd_config.d
+  header:
+    description: Comment written at the top of the managed file.
+    type: str
+    default: "Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."
+  host_keys:
+    description:
+      - Host key types that must exist. Missing keys are generated; existing keys are never regenerated.
+      - When C(settings) sets no C(HostKey), one C(HostKey) line per type is written.
+    type: list
+    elements: str
+    default: [ed25519, rsa]
+  host_key_rsa_bits:
+    description: Size of a newly generated RSA host key; an existing smaller key is reported, not replaced.
+    type: int
+    default: 3072
+  remove_host_keys:
+    description:
+      - Host key types to delete. C(auto) removes DSA keys where OpenSSH dropped DSA (10.0 and newer).
+    type: list
+    elements: str
+    default: [auto]
+  guard:
+    description:
+      - Refuse a configuration under which C(guard_user) could no longer log in (AllowUsers, DenyUsers,
+        AllowGroups, DenyGroups, PermitRootLogin, AuthenticationMethods, disabled key or password
+        authentication, a port the inventory does not use, a key file that does not exist).
+    type: bool
+    default: true
+  guard_user:
+    description: User whose access is protected; the action plugin fills in the user Ansible connects as.
+    type: str
+  guard_port:
+    description: Port the inventory connects to.
+    type: int
+  guard_address:
+    description: Address the operator connects from; read from the SSH connection when omitted.
+    type: str
+  guard_auth:
+    description: How the operator authenticates.
+    type: str
+    choices: [publickey, password]
+    default: publickey
+  reload:
+    description: Reload sshd after a change (and check that it serves, or roll back).
+    type: bool
+    default: true
+  serve_timeout:
+    description: Seconds to wait for sshd to answer on every listen address after a reload.
+    type: float
+    default: 10
+  service:
+    description: systemd unit name of sshd (without suffix); detected (C(ssh) on Debian, C(sshd) elsewhere).
+    type: str
+notes:
+  - A reload (SIGHUP) makes sshd re-execute itself, so every keyword, listeners included, takes effect
+    without dropping open sessions. Under systemd socket activation a changed C(Port) or C(ListenAddress)
+    restarts the socket unit instead.
+seealso:
+  - module: sshsuite.openssh.sshd_validate
+"""
+
+EXAMPLES = r"""
+- name: Key-only logins, a group that may only use SFTP
+  sshsuite.openssh.sshd_config:
+    settings:
+      PasswordAuthentication: false
+      KbdInteractiveAuthentication: false
+      PermitRootLogin: prohibit-password
+      AllowGroups: [ssh-users, sftp-only]
+      Subsystem:
+        sftp: internal-sftp
+    match:
+      - criteria: {Group: sftp-only}
+        settings:
+          ChrootDirectory: /srv/sftp/%u
+          ForceCommand: internal-sftp
+          AllowTcpForwarding: false
+
+- name: Own one drop-in and leave the rest of the configuration alone
+  sshsuite.openssh.sshd_config:
+    mode: dropin
+    settings:
+      ClientAliveInterval: 5m
+"""
+
+RETURN = r"""
+version:
+  description: OpenSSH version of the target.
+  returned: always
+  type: str
+  sample: "9.2"
+path:
+  description: The file this module manages.
+  returned: always
+  type: str
+  sample: /etc/ssh/sshd_config
+backup_file:
+  description: Copy of the previous file, kept when the file changed.
+  returned: changed
+  type: str
+effective:
+  description: The effective global configuration (C(sshd -T)), keyword to list of values.
+  returned: always
+  type: dict
+mismatches:
+  description: Requested values that sshd does not use, with what it uses instead (empty on success).
+  returned: always
+  type: list
+  elements: dict
+host_keys:
+  description: Host keys ensured, with type, bits and SHA256 fingerprint.
+  returned: always
+  type: list
+  elements: dict
+service_action:
+  description: What was done to the service (reloaded, restarted socket, none).
+  returned: always
+  type: str
+rolled_back:
+  description: True when the new configuration was installed, sshd did not serve, and the backup was restored.
+  returned: failure
+  type: bool
+guard:
+  description: The user, port and address the lockout guard checked, or why it did not run.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
+    OpenSSHConfigError,
+)
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_apply
+
+
+def main():
+    module = AnsibleModule(argument_spec=sshd_apply.ARGUMENT_SPEC, supports_check_mode=True)
+
+    def run(argv):
+        rc, out, err = module.run_command(list(argv), environ_update={"LC_ALL": "C"})
+        return rc, to_text(out), to_text(err)
+
+    try:
+        result = sshd_apply.apply(module.params, run, check_mode=module.check_mode,
+                                  want_diff=module._diff, backup=module.backup_local)
+    except OpenSSHConfigError as exc:
+        module.fail_json(msg=str(exc))
+    except sshd_apply.ApplyFailed as exc:
+        module.fail_json(msg=exc.message, **exc.result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
