@@ -690,6 +690,10 @@ def parse_options(text: str, where: str = "") -> List[KeyOption]:
         return options
     while True:
         rest = text[pos:]
+        if rest[0] in _BLANKS:
+            raise OpenSSHConfigError(
+                "blank after a comma: options are separated by commas without spaces", where
+            )
         lower = rest.lower()
         matched = None
         for base, negatable in _SSHD_FLAG_ORDER:
@@ -859,7 +863,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
 # -- validation -------------------------------------------------------------
 
 _ENV_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-_EXPIRY = re.compile(r"^(\d{8})(\d{4})?(\d{2})?(Z|UTC)?$", re.IGNORECASE)
+_EXPIRY = re.compile(r"^(\d{8})(?:(\d{4})(\d{2})?)?(Z|UTC)?$", re.IGNORECASE)
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9_.:%*?\-]+$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _PRINCIPAL_BAD = re.compile(r'[\s,"\\]')
@@ -962,8 +966,6 @@ def _check_expiry(value: str, where: str) -> None:
             where,
         )
     digits = match.group(1) + (match.group(2) or "0000") + (match.group(3) or "00")
-    if match.group(3) and not match.group(2):  # pragma: no cover - regex makes this impossible
-        raise OpenSSHConfigError('option expiry-time: "%s" has seconds without hours and minutes' % value, where)
     try:
         datetime.datetime.strptime(digits, "%Y%m%d%H%M%S")
     except ValueError:
