@@ -30,6 +30,9 @@ Keyword fields
   renamed_in   version of that rename (old name may stay as an alias).
   effective_key lower-case key that `sshd -T` / `ssh -G` prints for this
                keyword, when it is not simply name.lower(); None = name.lower().
+               For a renamed keyword it is the key printed before
+               renamed_in; from renamed_in on the dump shows the key of
+               renamed_to (resolve() returns that keyword).
   dumped       False when `sshd -T`/`ssh -G` does not print the keyword at all
                (Include, Match, Subsystem on some versions ...).
   first_wins   True for the (usual) "first obtained value is used" rule; False
@@ -276,11 +279,13 @@ SSHD_KEYWORDS: Tuple[Keyword, ...] = (
     _sshd("AuthenticationMethods", "token", "space", match=True,
           note="each list element is a comma-separated chain of methods; 'any' alone"),
     _sshd("AuthorizedKeysCommand", "text", match=True, none_ok=True,
-          note="absolute path of the program followed by its arguments"),
+          note="absolute path of the program and its arguments; "
+               "sshd refuses it without AuthorizedKeysCommandUser"),
     _sshd("AuthorizedKeysCommandUser", "token", match=True),
     _sshd("AuthorizedKeysFile", "path", "space", match=True, none_ok=True, relative_ok=True,
           note="relative paths are relative to the home directory; globs from 10.0"),
-    _sshd("AuthorizedPrincipalsCommand", "text", match=True, none_ok=True),
+    _sshd("AuthorizedPrincipalsCommand", "text", match=True, none_ok=True,
+          note="sshd refuses it without AuthorizedPrincipalsCommandUser"),
     _sshd("AuthorizedPrincipalsCommandUser", "token", match=True),
     _sshd("AuthorizedPrincipalsFile", "path", match=True, none_ok=True, relative_ok=True,
           note="relative paths are relative to the home directory; globs from 10.0"),
@@ -355,8 +360,7 @@ SSHD_KEYWORDS: Tuple[Keyword, ...] = (
     _sshd("MaxSessions", "int", match=True, minimum=0),
     _sshd("MaxStartups", "maxstartups",
           note="the last value read won before 10.1"),
-    _sshd("ModuliFile", "path", since="8.6", dumped=False,
-          note="not printed by sshd -T"),
+    _sshd("ModuliFile", "path", since="8.6"),
     _sshd("PAMServiceName", "token", match=True, since="9.8",
           note="10.4 refused it inside Match"),
     _sshd("PasswordAuthentication", "yesno", match=True),
@@ -458,7 +462,7 @@ SSHD_KEYWORDS: Tuple[Keyword, ...] = (
     _sshd("ServerKeyBits", "int", deprecated="7.4", dumped=False, note="SSH-1 only"),
     _sshd("SKeyAuthentication", "yesno", match=True, match_since="8.7", deprecated="7.8",
           renamed_to="KbdInteractiveAuthentication", renamed_in="8.7",
-          effective_key="kbdinteractiveauthentication",
+          effective_key="challengeresponseauthentication",
           note="alias of ChallengeResponseAuthentication before 7.8, a no-op 7.8-8.6, "
                "alias of KbdInteractiveAuthentication since 8.7"),
     _sshd("UseLogin", "yesno", deprecated="7.4", dumped=False,
@@ -468,9 +472,9 @@ SSHD_KEYWORDS: Tuple[Keyword, ...] = (
           note="privilege separation is mandatory since 7.5"),
     _sshd("VerifyReverseMapping", "yesno", deprecated="7.4", dumped=False),
     # --- Debian patches ----------------------------------------------------
-    _sshd("DebianBanner", "yesno", vendor="debian",
+    _sshd("DebianBanner", "yesno", vendor="debian", dumped=False,
           note="Debian patch: append the Debian version to the banner; "
-               "sshd -T prints it only on Debian's 10.0 build"),
+               "sshd -T prints it only from Debian's 10.0 build on"),
     _sshd("GSSAPIKexAlgorithms", "algorithms", "comma", vendor="debian", note=_DEBIAN_GSS),
     _sshd("GSSAPIKeyExchange", "yesno", vendor="debian", note=_DEBIAN_GSS),
     _sshd("GSSAPIStoreCredentialsOnRekey", "yesno", vendor="debian", note=_DEBIAN_GSS),
@@ -485,7 +489,7 @@ SSH_KEYWORDS: Tuple[Keyword, ...] = (
          note="yes, no, ask, confirm, optionally followed by a lifetime (8.2+)"),
     _ssh("AddressFamily", "choice", choices=_FAMILY),
     _ssh("BatchMode", "yesno"),
-    _ssh("BindAddress", "token", dumped=False, note="printed only when set"),
+    _ssh("BindAddress", "token", note="printed only when set"),
     _ssh("BindInterface", "token", since="7.7", note="printed only when set"),
     _ssh("CanonicalDomains", "token", "space", note="printed only when set"),
     _ssh("CanonicalizeFallbackLocal", "yesno"),
@@ -515,7 +519,8 @@ SSH_KEYWORDS: Tuple[Keyword, ...] = (
     _ssh("EscapeChar", "token", none_ok=True),
     _ssh("ExitOnForwardFailure", "yesno"),
     _ssh("FingerprintHash", "choice", choices=_HASHES),
-    _ssh("ForkAfterAuthentication", "yesno", since="8.7"),
+    _ssh("ForkAfterAuthentication", "yesno", since="8.7",
+         note="'yes' needs a command (RemoteCommand or on the command line)"),
     _ssh("ForwardAgent", "token", note="yes, no, a socket path or $ENVIRONMENT_VARIABLE"),
     _ssh("ForwardX11", "yesno"),
     _ssh("ForwardX11Timeout", "duration"),
@@ -538,8 +543,8 @@ SSH_KEYWORDS: Tuple[Keyword, ...] = (
          note="a socket path, SSH_AUTH_SOCK or $VARIABLE; printed only when set"),
     _ssh("IdentityFile", "path", "repeat", first_wins=False, relative_ok=True,
          note="every line adds a key"),
-    _ssh("IgnoreUnknown", "pattern", "comma", dumped=False,
-         note="put it before the keywords it should cover"),
+    _ssh("IgnoreUnknown", "pattern", "comma",
+         note="put it before the keywords it should cover; printed only when set"),
     _ssh("Include", "path", "repeat", first_wins=False, relative_ok=True, dumped=False,
          note="glob patterns allowed; relative paths are below ~/.ssh (user file) or /etc/ssh"),
     _ssh("IPQoS", "ipqos"),
@@ -649,13 +654,14 @@ SSH_KEYWORDS: Tuple[Keyword, ...] = (
          note="SSH-1 only; 'Unsupported option' since 7.6"),
     _ssh("SKeyAuthentication", "yesno", deprecated="7.8",
          renamed_to="KbdInteractiveAuthentication", renamed_in="8.7",
-         effective_key="kbdinteractiveauthentication",
+         effective_key="challengeresponseauthentication",
          note="alias of ChallengeResponseAuthentication before 7.8, unsupported 7.8-8.6, "
               "alias of KbdInteractiveAuthentication since 8.7"),
     _ssh("SmartcardDevice", "path", renamed_to="PKCS11Provider", renamed_in="7.4",
          effective_key="pkcs11provider", note="old alias of PKCS11Provider"),
     _ssh("TISAuthentication", "yesno",
          renamed_to="KbdInteractiveAuthentication", renamed_in="8.7",
+         effective_key="challengeresponseauthentication",
          note="alias of ChallengeResponseAuthentication before 8.7, "
               "of KbdInteractiveAuthentication since"),
     _ssh("UsePrivilegedPort", "yesno", deprecated="7.8", dumped=False),
