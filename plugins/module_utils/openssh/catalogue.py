@@ -426,7 +426,7 @@ SSHD_KEYWORDS: Tuple[Keyword, ...] = (
     # --- old names and removed / deprecated keywords ----------------------
     _sshd("AFSTokenPassing", "yesno", deprecated="7.4", dumped=False,
           note="unsupported (compiled out) long before 7.4"),
-    _sshd("AuthorizedKeysFile2", "path", match=True, deprecated="7.4", dumped=False,
+    _sshd("AuthorizedKeysFile2", "path", match=True, deprecated="7.4", dumped=False, relative_ok=True,
           note="list the file in AuthorizedKeysFile instead"),
     _sshd("ChallengeResponseAuthentication", "yesno", match=True, match_since="8.7",
           renamed_to="KbdInteractiveAuthentication", renamed_in="8.7",
