@@ -87,6 +87,11 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def _unquoted(text: str) -> str:
+    # 10.0 prints a global Subsystem command with its quotes, a Match one without
+    return _collapse(text.replace('"', ""))
+
+
 def _words_of(lines: List[str]) -> List[str]:
     words: List[str] = []
     for line in lines:
@@ -188,8 +193,9 @@ def _compare_one(keyword: Any, wanted: List[str], got: List[str]) -> Optional[st
         missing = [w for w in _words_of(wanted) if w not in printed]
         return None if not missing else f"missing: {' '.join(missing)}"
     if not keyword.first_wins or kind == "subsystem":
-        left = sorted(set(_collapse(w) for w in wanted))
-        right = sorted(set(_collapse(g) for g in got))
+        clean = _unquoted if kind == "subsystem" else _collapse
+        left = sorted(set(clean(w) for w in wanted))
+        right = sorted(set(clean(g) for g in got))
         if left == right:
             return None
         extra = [g for g in right if g not in left]

@@ -120,6 +120,11 @@ def _lines_for(daemon: str, settings: Any, version: str, where: str, problems: P
         except OpenSSHConfigError as error:
             problems.add(error.message, error.where or item_where)
             continue
+        if in_block and keyword.value == "subsystem" and any('"' in line or "'" in line for line in lines):
+            # 10.0p2 keeps the quotes of a global Subsystem but drops them inside Match
+            problems.add("quotes in a Subsystem command are lost inside a Match block (OpenSSH 10.0 drops "
+                         "them there); use a command without quotes", item_where)
+            continue
         rendered[keyword.name] = (keyword, lines)
     includes = []
     if "Include" in rendered:
@@ -135,9 +140,31 @@ def _keyword_lines(rendered: Mapping[str, Tuple[Any, List[str]]], indent: str = 
     return out
 
 
+def _words(text: str, where: str) -> List[str]:
+    """Split on spaces; a double-quoted part (``exec "test -d /x"``) stays one word."""
+    words: List[str] = []
+    current: List[str] = []
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            continue
+        if char == " " and not quoted:
+            if current:
+                words.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    if quoted:
+        raise OpenSSHConfigError("unbalanced double quote in the Match criteria", where)
+    if current:
+        words.append("".join(current))
+    return words
+
+
 def _split_criteria(text: str, where: str) -> List[Tuple[str, Any]]:
     """``"User alice Address 10.0.0.0/8"`` -> [("User", "alice"), ("Address", "10.0.0.0/8")]."""
-    words = text.split()
+    words = _words(text, where)
     pairs: List[Tuple[str, Any]] = []
     index = 0
     while index < len(words):

@@ -214,6 +214,13 @@ def test_listen_addresses():
     assert one("ListenAddress", ["127.0.0.1", "[::1]:2200"], printed) == "different addresses"
 
 
+def test_subsystem_quotes_do_not_matter():
+    # 10.0 prints a global Subsystem with its quotes and a Match one without
+    wanted = {"sftp": '"/usr/lib/openssh/sftp-server" -l INFO'}
+    assert one("Subsystem", wanted, {"subsystem": ['sftp "/usr/lib/openssh/sftp-server" -l INFO']}, "10.0") is None
+    assert one("Subsystem", wanted, {"subsystem": ["sftp /usr/lib/openssh/sftp-server -l INFO"]}, "10.0") is None
+
+
 def test_penalties_are_contained():
     printed = {"persourcepenalties": ["crash:90 authfail:60 noauth:2 max:600"]}
     assert one("PerSourcePenalties", "authfail:1m noauth:2", printed, "10.0") is None

@@ -296,6 +296,9 @@ def test_subsystem_in_match_needs_a_global_subsystem():
                     block, version="10.0", warnings=notes)
     assert "\n\nMatch User alice\n    Subsystem sftp internal-sftp\n" in text
     assert len(notes) == 1 and "replaces the whole global list" in notes[0] and " x " in notes[0]
+    quoted = [{"criteria": {"User": "alice"}, "settings": {"Subsystem": {"sftp": '"/usr/lib/sftp server"'}}}]
+    assert "lost inside a Match block" in problems_of("sshd", {"Subsystem": {"sftp": "internal-sftp"}}, quoted,
+                                                      version="10.0")
 
 
 def test_block_shapes():
@@ -317,6 +320,7 @@ def test_ssh_blocks():
         {"match": {"host": "example.org", "exec": "test -d /tmp"}, "settings": {"BatchMode": True}},
         {"match": {"!final": True, "host": "x"}, "settings": {"Port": 2222}},
         {"match": "canonical all", "settings": {"Compression": True}},
+        {"match": 'host example.org exec "test -f /etc/x"', "settings": {"User": "bob"}},
     ]
     text = rendered("ssh", {"HashKnownHosts": True}, blocks)
     assert text == (
@@ -325,8 +329,10 @@ def test_ssh_blocks():
         "Host * !bastion\n    ForwardAgent no\n\n"
         'Match host example.org exec "test -d /tmp"\n    BatchMode yes\n\n'
         "Match !final host x\n    Port 2222\n\n"
-        "Match canonical all\n    Compression yes\n"
+        "Match canonical all\n    Compression yes\n\n"
+        'Match host example.org exec "test -f /etc/x"\n    User bob\n'
     )
+    assert "unbalanced" in problems_of("ssh", {}, [{"match": 'exec "test', "settings": {"User": "a"}}])
 
 
 @pytest.mark.parametrize(
