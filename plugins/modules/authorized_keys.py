@@ -214,6 +214,8 @@ notes:
   - Users are looked up with one C(getpwall()) when the list is long. A name that is not found there
     gets a C(getpwnam()) of its own, so NSS sources that do not enumerate still work.
   - Certificates are parsed but their CA signature is not verified.
+  - The C(invocation) that Ansible returns holds every argument except O(users), which is summarised
+    as a count. Echoing thousands of keys back would double the data that the run sends and parses.
 seealso:
   - module: ansible.posix.authorized_key
   - name: sshd(8) AUTHORIZED_KEYS FILE FORMAT
@@ -264,63 +266,84 @@ RETURN = r"""
 users:
   description:
     - Result per user, keyed by user name.
-    - RV(users.status) is V(ok), V(changed), V(skipped) or V(failed).
-    - RV(users.added), RV(users.removed) and RV(users.updated) list keys as C(type SHA256:... (comment)).
+    - Keys are listed as C(type SHA256:... (comment)).
+    - Fields other than RV(users.status), RV(users.changed), RV(users.path) and RV(users.keys) appear
+      only when they apply. With thousands of users the result stays small.
   returned: always
   type: dict
   sample:
     alice:
       status: changed
       changed: true
-      state: present
       path: /home/alice/.ssh/authorized_keys
       keys: 2
       added: ["ssh-ed25519 SHA256:0rq6d0Yp1FCu4e7wB2SoRoLCC7UXk3e2Q0rN9GJc4gE (alice@phone)"]
-      removed: []
-      updated: []
+    carol:
+      status: ok
+      changed: false
+      path: /home/carol/.ssh/authorized_keys
+      keys: 3
     bob:
       status: failed
       changed: false
-      state: present
       msg: user bob does not exist
   contains:
     status:
       description: V(ok), V(changed), V(skipped) or V(failed).
       type: str
+      returned: always
     changed:
       description: Whether this user's file, its directory or their metadata changed.
       type: bool
+      returned: always
     path:
       description: The user's authorized_keys file.
       type: str
+      returned: when the account exists
     keys:
       description: Number of keys in the file afterwards.
       type: int
+      returned: when the user's O(users[].state=present) and the file could be read
     added:
       description: Keys that were added.
       type: list
       elements: str
+      returned: when keys were added
     removed:
       description: Keys that were removed.
       type: list
       elements: str
+      returned: when keys were removed
     updated:
       description: Keys whose options or comment changed, or whose extra copies were removed.
       type: list
       elements: str
+      returned: when keys were updated
     created:
       description: The file did not exist before.
       type: bool
+      returned: when the file was created
+    directory_created:
+      description: C(~/.ssh) (or the central directory) did not exist before.
+      type: bool
+      returned: when the directory was created
     removed_file:
       description: The file was removed (O(users[].state=absent)).
       type: bool
+      returned: when the file was removed
+    state:
+      description: V(absent) for users whose file is to be removed.
+      type: str
+      returned: when O(users[].state=absent)
     metadata:
       description: Ownership and mode fixes, one text per file or directory.
       type: list
       elements: str
+      returned: when ownership or mode was fixed
     msg:
       description: Why the user failed or was skipped.
       type: str
+      returned: when the user failed or was skipped
 changed_users:
   description: Names of the users whose files changed.
   returned: always
@@ -346,25 +369,25 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorize
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
-KEY_OPTIONS_SPEC = dict(
-    restrict=dict(type="bool"),
-    cert_authority=dict(type="bool"),
-    principals=dict(type="list", elements="str"),
-    expiry_time=dict(type="str"),
-    command=dict(type="str"),
-    environment=dict(type="dict"),
-    permitopen=dict(type="list", elements="str"),
-    permitlisten=dict(type="list", elements="str"),
-    tunnel=dict(type="str"),
-    agent_forwarding=dict(type="bool"),
-    port_forwarding=dict(type="bool"),
-    pty=dict(type="bool"),
-    user_rc=dict(type="bool"),
-    x11_forwarding=dict(type="bool"),
-    touch_required=dict(type="bool"),
-    verify_required=dict(type="bool"),
-)
-KEY_OPTIONS_SPEC["from"] = dict(type="list", elements="str")
+KEY_OPTIONS_SPEC = {
+    "restrict": {"type": "bool"},
+    "cert_authority": {"type": "bool"},
+    "principals": {"type": "list", "elements": "str"},
+    "from": {"type": "list", "elements": "str"},
+    "expiry_time": {"type": "str"},
+    "command": {"type": "str"},
+    "environment": {"type": "dict"},
+    "permitopen": {"type": "list", "elements": "str"},
+    "permitlisten": {"type": "list", "elements": "str"},
+    "tunnel": {"type": "str"},
+    "agent_forwarding": {"type": "bool"},
+    "port_forwarding": {"type": "bool"},
+    "pty": {"type": "bool"},
+    "user_rc": {"type": "bool"},
+    "x11_forwarding": {"type": "bool"},
+    "touch_required": {"type": "bool"},
+    "verify_required": {"type": "bool"},
+}
 
 ARGUMENT_SPEC = dict(
     users=dict(
@@ -418,6 +441,13 @@ def run(module):
     }
     if module._diff and diffs:
         result["diff"] = diffs
+    # Ansible echoes every argument back under invocation; for thousands of
+    # users that doubles the data sent back and parsed. Echo all but the keys.
+    key_count = sum(len(user.get("keys") or ()) for user in params["users"])
+    echoed = dict((name, value) for name, value in params.items() if name != "users")
+    echoed["users"] = "%d users with %d keys (not echoed back; see the users result)" % (
+        len(params["users"]), key_count)
+    result["invocation"] = {"module_args": echoed}
     failed = result["failed_users"]
     if failed:
         shown = "; ".join("%s: %s" % item for item in list(failed.items())[:10])

@@ -412,7 +412,9 @@ class AuthorizedKeysWriter(object):
 
     # -- public ----------------------------------------------------------
     def apply(self, request: UserRequest) -> Dict[str, Any]:
-        result: Dict[str, Any] = {"state": request.state, "changed": False, "status": "ok"}
+        result: Dict[str, Any] = {"status": "ok", "changed": False}
+        if request.state == "absent":
+            result["state"] = "absent"
         account = self.accounts.get(request.name)
         if account is None:
             if self.missing_users == "skip":
@@ -663,10 +665,15 @@ class AuthorizedKeysWriter(object):
 
     @staticmethod
     def _record(plan: ContentPlan, result: Dict[str, Any]) -> None:
+        # Only what happened: with thousands of users the result is data that
+        # Ansible copies, scans for secrets and sends back; empty lists cost.
         result["keys"] = plan.keys
-        result["added"] = plan.added
-        result["removed"] = plan.removed
-        result["updated"] = plan.updated
+        if plan.added:
+            result["added"] = plan.added
+        if plan.removed:
+            result["removed"] = plan.removed
+        if plan.updated:
+            result["updated"] = plan.updated
 
     @staticmethod
     def _write_atomic(dir_fd: int, name: str, data: bytes, uid: int, gid: int, mode: int) -> None:

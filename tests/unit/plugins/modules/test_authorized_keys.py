@@ -312,7 +312,7 @@ def test_missing_user_and_missing_home(k, homes):
                                   {"name": "carol", "keys": [{"key": k["ed1"]}]},
                                   {"name": "alice", "keys": [{"key": k["ed1"]}]}])
     results = run_writer(requests, accounts)
-    assert results["nobody-here"] == {"state": "present", "changed": False, "status": "failed",
+    assert results["nobody-here"] == {"changed": False, "status": "failed",
                                       "msg": "user nobody-here does not exist"}
     assert results["carol"]["status"] == "failed" and "does not exist" in results["carol"]["msg"]
     assert results["alice"]["status"] == "changed"
@@ -417,9 +417,16 @@ def test_module_end_to_end(k, homes, capsys, monkeypatch):
     assert out["skipped_users"] == ["ghost"]
     assert out["users"]["alice"]["keys"] == 2
     assert len(out["diff"]) == 2
+    assert out["invocation"]["module_args"]["users"].startswith("3 users with 4 keys")
+    assert out["users"]["bob"] == {"status": "changed", "changed": True, "created": True,
+                                   "directory_created": True, "keys": 1, "path": str(akfile(tmp_path, "bob")),
+                                   "added": ["ecdsa-sha2-nistp256 %s (bob ecdsa)"
+                                             % keys.parse_public_key(k["ecdsa"]).fingerprint]}
     assert 'restrict,from="127.0.0.2" ssh-ed25519 ' in akfile(tmp_path, "alice").read_text()
     again = run_module(args, capsys, accounts, monkeypatch)
     assert again["changed"] is False and again["changed_users"] == [] and "diff" not in again
+    assert again["users"]["bob"] == {"status": "ok", "changed": False, "keys": 1,
+                                     "path": str(akfile(tmp_path, "bob"))}
 
 
 def test_module_bad_input_changes_nothing(k, homes, capsys, monkeypatch):
