@@ -27,8 +27,9 @@ mismatches. Comparison rules, per kind of value:
 * everything else: the printed lines equal the normalised value, with runs of
   spaces collapsed;
 * keywords the dump does not print (catalogue ``dumped`` False) are skipped,
-  and so are ssh paths holding ``~``, ``%`` tokens or ``${}`` that ssh -G expands
-  differently; pass ``skipped=[]`` to learn which and why.
+  and so are ssh paths holding ``~``, ``%`` tokens or ``${}`` (ssh -G prints
+  ControlPath and UserKnownHostsFile expanded); pass ``skipped=[]`` to learn
+  which and why.
 """
 
 from __future__ import annotations
@@ -166,9 +167,11 @@ def _listen_match(wanted: List[str], got: List[str]) -> bool:
 def _skip_reason(keyword: Any, wanted: List[str]) -> Optional[str]:
     if not keyword.dumped:
         return f"{'sshd -T' if keyword.daemon == 'sshd' else 'ssh -G'} does not print {keyword.name}"
-    if keyword.daemon == "ssh" and keyword.value in ("path", "text", "raw", "token"):
+    if keyword.daemon == "ssh" and keyword.value == "path":
+        # ControlPath, UserKnownHostsFile ... are printed expanded (IdentityFile is not);
+        # commands (ProxyCommand %h) are printed as written and are compared
         if any(("~" in w) or ("%" in w) or ("${" in w) for w in wanted):
-            return "ssh -G expands ~, %-tokens and ${VAR} in this value; not compared"
+            return "ssh -G expands ~, %-tokens and ${VAR} in paths; not compared"
     return None
 
 
