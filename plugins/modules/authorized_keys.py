@@ -195,6 +195,8 @@ options:
     description:
       - V(fail) reports each user that does not exist as a failed user. The other users are still
         processed, and the module fails at the end.
+      - A user that does not exist and has O(users[].state=absent) is never an error, because there is
+        nothing to remove.
       - V(skip) reports such users as skipped.
     type: str
     choices: [fail, skip]

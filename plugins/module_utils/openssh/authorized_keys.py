@@ -417,6 +417,10 @@ class AuthorizedKeysWriter(object):
             result["state"] = "absent"
         account = self.accounts.get(request.name)
         if account is None:
+            if request.state == "absent":
+                # nothing to remove: the desired state already holds
+                result["msg"] = "user %s does not exist; nothing to remove" % request.name
+                return result
             if self.missing_users == "skip":
                 result.update(status="skipped", msg="user %s does not exist; skipped" % request.name)
                 return result
