@@ -7,9 +7,17 @@ set -euo pipefail
 suite=$1 rootfs=$2
 mirror=${SSHSUITE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-debootstrap --variant=minbase \
-  --include=python3,openssh-server,openssh-client,openssh-sftp-server,systemd,systemd-sysv,iproute2,procps,sudo,ca-certificates,putty-tools,python3-paramiko,python3-asyncssh \
-  "$suite" "$rootfs" "$mirror" >/dev/null
+# Clients the tests log in with: OpenSSH, PuTTY's plink, paramiko and AsyncSSH.
+# debootstrap does not resolve virtual packages: python3-cffi-backend provides
+# the cffi ABI that python3-nacl needs, so it is named explicitly.
+packages=python3,openssh-server,openssh-client,openssh-sftp-server,systemd,systemd-sysv
+packages+=,iproute2,procps,sudo,ca-certificates
+packages+=,putty-tools,python3-paramiko,python3-asyncssh,python3-cffi-backend
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >/dev/null; then
+  echo "debootstrap $suite failed; end of its log:" >&2
+  tail -n 25 "$rootfs/debootstrap/debootstrap.log" >&2 || true
+  exit 1
+fi
 
 # debootstrap bakes one set of host keys into the image; every container would
 # share them. Remove them and generate a fresh set in each container at boot.

@@ -10,7 +10,7 @@ CLIENT_KEY = "/root/.ssh/id_ed25519"
 
 def suite(host):
     """bullseye / bookworm / trixie, from the inventory name <scenario>-<suite>."""
-    return host.backend.get_hostname().rsplit("-", 1)[-1]
+    return host.backend.name.rsplit("-", 1)[-1]
 
 
 def openssh_version(host):
@@ -56,3 +56,17 @@ def sshd_serving(host, address="127.0.0.1", port=22):
     probe = ("import socket,sys; s=socket.create_connection((%r,%d),5); "
              "sys.exit(0 if s.recv(64).startswith(b'SSH-') else 1)" % (address, port))
     return host.run("python3 -c %s" % shlex.quote(probe)).rc == 0
+
+
+# testinfra has no native podman backend behind its ansible one: it would start
+# ansible-playbook for every command (about a second each). The containers are
+# ours and local, so talk to them with `podman exec` directly.
+import pytest  # noqa: E402
+import testinfra  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def host(_testinfra_host):
+    backend = _testinfra_host.backend
+    name = getattr(backend, "host", None) or backend.get_hostname()
+    return testinfra.get_host("podman://%s" % name)

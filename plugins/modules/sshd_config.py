@@ -82,6 +82,14 @@ options:
         values win) and before the Match blocks. C(false) leaves the drop-in directory out.
     type: bool
     default: true
+  distribution_defaults:
+    description:
+      - In C(file) mode, start from what the distribution's own sshd_config sets and hosts rely on
+        (Debian and Ubuntu - C(UsePAM yes), C(KbdInteractiveAuthentication no), C(PrintMotd no),
+        C(AcceptEnv LANG LC_*), their sftp-server path; Red Hat likewise), under C(settings).
+      - Without C(UsePAM yes), key logins to accounts with a locked password fail ("account is locked").
+    type: bool
+    default: true
   dropin_dir:
     description: The drop-in directory (Debian's C(Include) target).
     type: path
@@ -236,7 +244,11 @@ def main():
     except OpenSSHConfigError as exc:
         module.fail_json(msg=str(exc))
     except sshd_apply.ApplyFailed as exc:
+        for warning in exc.result.pop("warnings", None) or []:
+            module.warn(warning)
         module.fail_json(msg=exc.message, **exc.result)
+    for warning in result.pop("warnings", None) or []:
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -43,6 +43,7 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     config_path=dict(type="path", default="/etc/ssh/sshd_config"),
     dropin_path=dict(type="path", default="/etc/ssh/sshd_config.d/00-sshsuite.conf"),
     include_dropins=dict(type="bool", default=True),
+    distribution_defaults=dict(type="bool", default=True),
     dropin_dir=dict(type="path", default="/etc/ssh/sshd_config.d"),
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
@@ -221,6 +222,39 @@ def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[s
     return spec, ""
 
 
+def distribution_defaults() -> Dict[str, Any]:
+    """What the distribution's own sshd_config sets and a host relies on.
+
+    Replacing Debian's file with one that does not say ``UsePAM yes`` breaks
+    key logins to accounts whose password is locked (service accounts, users
+    created without a password: "account is locked") and PAM sessions
+    (limits, systemd-logind, motd). These values are the base under the
+    profile and the operator's settings, which override any of them.
+    """
+    if os.path.exists("/etc/debian_version"):
+        return {"UsePAM": True, "KbdInteractiveAuthentication": False, "PrintMotd": False,
+                "AcceptEnv": ["LANG", "LC_*"],
+                "Subsystem": {"sftp": "/usr/lib/openssh/sftp-server"}}
+    if os.path.exists("/etc/redhat-release"):
+        return {"UsePAM": True, "KbdInteractiveAuthentication": False,
+                "Subsystem": {"sftp": "/usr/libexec/openssh/sftp-server"}}
+    return {}
+
+
+def merge_settings(*layers: Mapping[str, Any]) -> Dict[str, Any]:
+    """Later layers override earlier ones, keyword by keyword, whatever the case of the name."""
+    merged: Dict[str, Any] = {}
+    names: Dict[str, str] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            key = str(name).lower()
+            if key in names:
+                del merged[names[key]]
+            names[key] = str(name)
+            merged[str(name)] = value
+    return merged
+
+
 def _remove_types(requested: Sequence[str], version: str) -> List[str]:
     result: List[str] = []
     for item in requested:
@@ -328,13 +362,18 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     result["host_keys"] = keys
 
     # 2. What to write.
-    settings = dict(params["settings"] or {})
+    base = distribution_defaults() if params["distribution_defaults"] else {}
+    if params["mode"] == "dropin":
+        base = {}  # the distribution's own main file still supplies them
+    settings = merge_settings(base, params["settings"])
     if not any(str(k).lower() == "hostkey" for k in settings):
         settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]]
     blocks = list(params["match"] or [])
     target = params["config_path"] if params["mode"] == "file" else params["dropin_path"]
     result["path"] = target
-    text = render.render_config("sshd", settings, blocks, version, params["header"], self_path=target)
+    text = render.render_config(
+        "sshd", settings, [{"criteria": b["criteria"], "settings": b["settings"]} for b in blocks],
+        version, params["header"], self_path=target, warnings=warnings)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
     if params["mode"] == "dropin":
@@ -370,6 +409,10 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     if params["guard"] and not guard_user:
         result["guard"]["skipped"] = "no guard_user: Ansible does not connect over SSH here"
 
+    # sshd -t refuses to run without its privilege separation directory, which
+    # systemd removes whenever the service stops.
+    if os.path.isdir("/run") and not os.path.isdir("/run/sshd") and not check_mode:
+        os.makedirs("/run/sshd", 0o755)
     workdir = tempfile.mkdtemp(prefix="sshsuite-sshd-")
     candidate = None
     try:
