@@ -828,6 +828,45 @@ def _refs(result: Mapping[str, Any]) -> str:
     return "; ".join(refs)
 
 
+def _testsuite(host: str, data: Mapping[str, Any]) -> ElementTree.Element:
+    results = data["results"]
+    suite = ElementTree.Element("testsuite", name=host)
+    suite.set("tests", str(len(results)))
+    suite.set("failures", str(data["summary"][FAIL]))
+    suite.set("errors", "0")
+    suite.set("skipped", str(data["summary"][NOT_APPLICABLE] + data["summary"][REVIEW]))
+    properties = ElementTree.SubElement(suite, "properties")
+    for name in ("version", "version_full", "baseline"):
+        if data.get(name):
+            ElementTree.SubElement(properties, "property", name=name, value=str(data[name]))
+    for result in results:
+        case = ElementTree.SubElement(suite, "testcase", classname=f"sshd_audit.{host}",
+                                      name=f"{result['id']}: {result['title']}")
+        detail = "\n".join(part for part in (
+            f"reason: {result['reason']}",
+            f"expected: {result.get('expected', '')}",
+            f"found: {result.get('found', '')}",
+            f"references: {_refs(result)}" if _refs(result) else "",
+            f"note: {result['note']}" if result.get("note") else "",
+        ) if part)
+        if result["status"] == FAIL:
+            failure = ElementTree.SubElement(case, "failure", message=result["reason"], type="fail")
+            failure.text = detail
+        elif result["status"] in (NOT_APPLICABLE, REVIEW):
+            skipped = ElementTree.SubElement(case, "skipped", message=f"{result['status']}: {result['reason']}")
+            skipped.text = detail
+        else:
+            out = ElementTree.SubElement(case, "system-out")
+            out.text = detail
+    return suite
+
+
+def junit_testsuite(host: str, report: Any) -> str:
+    """One host's ``<testsuite>`` element (no XML declaration), for callers that
+    gather hosts themselves (the audit playbook)."""
+    return ElementTree.tostring(_testsuite(str(host), _host_report(report)), encoding="unicode")
+
+
 def report_junit(results_by_host: Mapping[str, Any]) -> str:
     """JUnit XML: a testsuite per host, a testcase per check; fail -> <failure>,
     not_applicable and review -> <skipped>."""
@@ -835,37 +874,10 @@ def report_junit(results_by_host: Mapping[str, Any]) -> str:
     root = ElementTree.Element("testsuites", name="sshsuite.openssh sshd audit")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for host, data in hosts.items():
-        results = data["results"]
-        suite = ElementTree.SubElement(root, "testsuite", name=host)
-        counts = {"tests": len(results), "failures": data["summary"][FAIL],
-                  "skipped": data["summary"][NOT_APPLICABLE] + data["summary"][REVIEW]}
-        for key, number in counts.items():
-            suite.set(key, str(number))
-            totals[key] += number
-        suite.set("errors", "0")
-        properties = ElementTree.SubElement(suite, "properties")
-        for name in ("version", "version_full", "baseline"):
-            if data.get(name):
-                ElementTree.SubElement(properties, "property", name=name, value=str(data[name]))
-        for result in results:
-            case = ElementTree.SubElement(suite, "testcase", classname=f"sshd_audit.{host}",
-                                          name=f"{result['id']}: {result['title']}")
-            detail = "\n".join(part for part in (
-                f"reason: {result['reason']}",
-                f"expected: {result.get('expected', '')}",
-                f"found: {result.get('found', '')}",
-                f"references: {_refs(result)}" if _refs(result) else "",
-                f"note: {result['note']}" if result.get("note") else "",
-            ) if part)
-            if result["status"] == FAIL:
-                failure = ElementTree.SubElement(case, "failure", message=result["reason"], type="fail")
-                failure.text = detail
-            elif result["status"] in (NOT_APPLICABLE, REVIEW):
-                skipped = ElementTree.SubElement(case, "skipped", message=f"{result['status']}: {result['reason']}")
-                skipped.text = detail
-            else:
-                out = ElementTree.SubElement(case, "system-out")
-                out.text = detail
+        suite = _testsuite(host, data)
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key))
     for key, number in totals.items():
         root.set(key, str(number))
     root.set("errors", "0")

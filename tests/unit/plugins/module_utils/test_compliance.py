@@ -385,3 +385,11 @@ def test_offered_algorithms():
     assert "rsa-sha2-512" in offered["pubkey_accepted_algorithms"]  # from pubkeyacceptedkeytypes
     assert set(offered) == {"kex", "ciphers", "macs", "host_key_algorithms",
                             "pubkey_accepted_algorithms", "ca_signature_algorithms"}
+
+
+def test_junit_testsuite_of_one_host_matches_the_full_report():
+    hosts = _two_hosts()
+    full = ElementTree.fromstring(compliance.report_junit(hosts).split("\n", 1)[1])
+    one = ElementTree.fromstring(compliance.junit_testsuite("stock", hosts["stock"]))
+    assert one.tag == "testsuite" and one.get("name") == "stock"
+    assert ElementTree.tostring(one) == ElementTree.tostring(full.find("testsuite[@name='stock']"))
