@@ -14,7 +14,7 @@ description:
   - Runs C(ssh -G) for each destination, with a given configuration file (C(-F)) or the files ssh reads by itself
     (the user's C(~/.ssh/config), then C(/etc/ssh/ssh_config)), optionally as another user, and returns the
     effective client configuration per destination as data.
-  - With C(expect), compares keywords with the effective values (normalised the way C(ssh -G) prints them:
+  - With C(expect), compares keywords with the effective values (normalised the way C(ssh -G) prints them -
     C(5m) is C(300), yes/no, lists; for keywords whose lines add up, such as C(IdentityFile) and C(SendEnv),
     every expected value must be present) and fails with a readable diff.
   - Reads only. C(ssh -G) runs C(Match exec) commands of the configuration, as the user it runs as.
