@@ -318,6 +318,9 @@ def test_missing_user_and_missing_home(k, homes):
     assert results["alice"]["status"] == "changed"
     skipped = run_writer(requests, accounts, missing_users="skip")
     assert skipped["nobody-here"]["status"] == "skipped"
+    # nothing to remove for an account that does not exist: not an error
+    gone = run_writer(ak.build_requests([{"name": "nobody-here", "state": "absent"}]), accounts)
+    assert gone["nobody-here"]["status"] == "ok" and not gone["nobody-here"]["changed"]
 
 
 def test_user_state_absent_removes_the_file(k, homes):
