@@ -763,7 +763,7 @@ def evaluate(effective: Mapping[str, Sequence[str]], version: str,
     if baseline not in BASELINES:
         raise OpenSSHConfigError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}",
                                  "baseline")
-    opts = profiles._check_options(options, baseline)
+    opts = profiles.check_options(options, baseline)
     ctx = Context(effective, version, supported, baseline, opts)
     return [check.run(ctx) for check in CHECKS]
 

@@ -172,7 +172,8 @@ _PROBE_LISTS = ("kex", "cipher", "mac", "key", "sig")
 # ---------------------------------------------------------------------------
 
 
-def _check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[str, Any]:
+def check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[str, Any]:
+    """Validate profile options; return them complete (defaults filled in, normalised)."""
     if options is None:
         options = {}
     if not isinstance(options, Mapping):
@@ -397,7 +398,7 @@ def profile_settings(profile: Optional[str], supported: Mapping[str, Any], versi
             f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}", "profile"
         )
     vtuple(version)  # raises on a malformed version
-    opts = _check_options(options, profile)
+    opts = check_options(options, profile)
     if profile == "none":
         return {}, []
     lists = _probe_lists(supported)
