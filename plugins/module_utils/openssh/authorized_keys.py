@@ -273,6 +273,8 @@ def plan_content(existing: Optional[str], request: UserRequest) -> ContentPlan:
     and lines of absent keys are dropped. New keys are appended in order.
     """
     plan = ContentPlan()
+    if existing is None and not request.present:
+        return plan  # no file and no key to write: no file
     wanted = {desired.blob: desired for desired in request.present}
     existing_lines = existing.split("\n") if existing else []
     if existing_lines and existing_lines[-1] == "":
@@ -475,8 +477,8 @@ class AuthorizedKeysWriter(object):
         ssh_fd = None
         try:
             ssh_fd = self._open_user_ssh_dir(home_fd, ssh_dir, uid, gid, request, result)
-            if ssh_fd is None:  # absent request and no ~/.ssh, or check mode creation
-                if request.state == "present":
+            if ssh_fd is None:  # nothing to do without ~/.ssh, or check mode creating it
+                if request.state == "present" and request.present:
                     self._report_new_file(request, path, result)
                 return
             self._handle_file(ssh_fd, "authorized_keys", path, uid, gid, HOME_FILE_MODE, request, result,
@@ -495,8 +497,8 @@ class AuthorizedKeysWriter(object):
         except FileNotFoundError:
             info = None
         if info is None:
-            if request.state == "absent":
-                return None
+            if request.state == "absent" or not request.present:
+                return None  # no file to remove, no key to write: leave the home alone
             result["changed"] = True
             result["directory_created"] = True
             if self.check_mode:
@@ -551,9 +553,9 @@ class AuthorizedKeysWriter(object):
         return fd
 
     def _apply_central(self, request: UserRequest, result: Dict[str, Any]) -> None:
-        fd = self._central_directory_fd(result, create=request.state == "present")
+        fd = self._central_directory_fd(result, create=request.state == "present" and bool(request.present))
         if fd is None:
-            if request.state == "present":
+            if request.state == "present" and request.present:
                 self._report_new_file(request, result["path"], result)
             return
         self._handle_file(fd, request.name, result["path"], self.layout.central_uid, self.layout.central_gid,
@@ -626,6 +628,8 @@ class AuthorizedKeysWriter(object):
         plan = plan_content(before, request)
         new = plan.text.encode("utf-8", "surrogateescape")
         self._record(plan, result)
+        if data is None and not new:
+            return  # no file and nothing to put in one
         if data is None or data != new:
             result["changed"] = True
             if data is None:

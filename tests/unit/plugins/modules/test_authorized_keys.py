@@ -213,6 +213,19 @@ def test_exclusive_writes_exactly_the_keys(k):
     assert again.text == plan.text and not (again.added or again.removed or again.updated)
 
 
+def test_nothing_to_write_creates_no_file(k, homes):
+    tmp_path, accounts = homes
+    requests = ak.build_requests([
+        {"name": "alice", "exclusive": True, "keys": []},
+        {"name": "bob", "keys": [{"key": k["ed1"], "state": "absent"}]},
+    ])
+    results = run_writer(requests, accounts)
+    assert not results["alice"]["changed"] and not results["bob"]["changed"]
+    assert not (tmp_path / "home" / "alice" / ".ssh").exists()
+    assert not (tmp_path / "home" / "bob" / ".ssh").exists()
+    assert ak.plan_content(None, requests[0]).text == ""
+
+
 def test_exclusive_without_keys_leaves_only_the_header(k):
     plan = ak.plan_content(k["ed1"] + "\n", request_for(k, True))
     assert plan.text == ak.MANAGED_HEADER + "\n" and plan.keys == 0
