@@ -29,7 +29,9 @@ def parse_dump(text):
 
 def sshd_T(host, spec=None, config="/etc/ssh/sshd_config"):
     """Effective sshd configuration as {keyword: [values]}; spec is 'user=...,addr=...'."""
-    cmd = "sshd -T -f %s" % shlex.quote(config)
+    # sshd -T needs /run/sshd, which systemd removes when sshd (or a socket-
+    # activated per-connection instance) stops.
+    cmd = "mkdir -p /run/sshd && sshd -T -f %s" % shlex.quote(config)
     if spec:
         cmd += " -C %s" % shlex.quote(spec)
     result = host.run(cmd)

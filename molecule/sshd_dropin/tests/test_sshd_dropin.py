@@ -33,3 +33,11 @@ def test_password_login_refused_key_login_works(host):
     refused = testlib.ssh(host, "mallory", key=None,
                           options=("PreferredAuthentications=password", "PubkeyAuthentication=no"))
     assert refused.rc == 255
+
+
+def test_socket_activation_is_kept_and_serves_the_new_config(host):
+    assert host.run("systemctl is-active ssh.socket").stdout.strip() == "active"
+    assert host.run("systemctl is-enabled ssh.service").stdout.strip() == "disabled"
+    assert host.run("systemctl is-enabled ssh.socket").stdout.strip() == "enabled"
+    assert testlib.sshd_T(host)["logingracetime"] == ["45"]
+    assert testlib.ssh(host, "alice").stdout.strip() == "alice"

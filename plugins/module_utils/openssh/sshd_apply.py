@@ -409,10 +409,6 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     if params["guard"] and not guard_user:
         result["guard"]["skipped"] = "no guard_user: Ansible does not connect over SSH here"
 
-    # sshd -t refuses to run without its privilege separation directory, which
-    # systemd removes whenever the service stops.
-    if os.path.isdir("/run") and not os.path.isdir("/run/sshd") and not check_mode:
-        os.makedirs("/run/sshd", 0o755)
     workdir = tempfile.mkdtemp(prefix="sshsuite-sshd-")
     candidate = None
     try:
@@ -461,10 +457,18 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                     "addr": guard_addr or "127.0.0.1", "laddr": guard_laddr or "127.0.0.1",
                     "lport": str(guard_port or 22)}
             user_effective = _dump(run, validate_cfg, spec)
+            # A key file is only a lockout when the new AuthorizedKeysFile loses
+            # one the user has now (certificates and password users need none).
+            keys_now = keys_then = None
+            if live is not None:
+                live_cfg = params["config_path"]
+                keys_then = host.authorized_keys_present(_dump(run, live_cfg, spec), guard_user)
+                if keys_then:
+                    keys_now = host.authorized_keys_present(user_effective, guard_user)
             problems = host.lockout_problems(
                 user_effective, guard_user, guard_port, params["guard_auth"],
                 host=spec["host"], addr=spec["addr"],
-                key_files_present=host.authorized_keys_present(user_effective, guard_user))
+                key_files_present=keys_now if keys_then else None)
             result["guard"]["problems"] = problems
             if problems:
                 raise OpenSSHConfigError(
@@ -503,7 +507,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         result["service_action"] = action
         serving, missing = (False, [])
         if ok:
-            serving, missing = host.wait_serving(effective, params["serve_timeout"])
+            serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
         if not ok or not serving or not service.active():
             reason = ("%s failed: %s" % (action, message)) if not ok else (
                 "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
@@ -534,7 +538,7 @@ def _rollback(run, service, target, backup_file, previous_effective, timeout, re
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
-        serving, _ = host.wait_serving(previous_effective, timeout)
+        serving, _ = host.wait_serving(service.endpoints(previous_effective), timeout)
     else:
         serving = service.active()
     result.update(rolled_back=True, serving_after_rollback=serving)

@@ -128,13 +128,28 @@ def validation_main(main_path: str, replace: Dict[str, str], work_dir: str) -> s
 # Running sshd -t / -T
 # ---------------------------------------------------------------------------
 
+def ensure_privsep_dir(path: str = "/run/sshd") -> None:
+    """sshd -t/-T refuse to run without the privilege separation directory.
+
+    systemd creates it for ssh.service and removes it whenever the service,
+    or (socket activation on Debian 11) a per-connection instance, stops.
+    """
+    if os.path.isdir(os.path.dirname(path)) and not os.path.isdir(path):
+        try:
+            os.makedirs(path, 0o755)
+        except FileExistsError:
+            pass
+
+
 def sshd_test(run: Runner, config: str, sshd: str = SSHD) -> Tuple[bool, str]:
+    ensure_privsep_dir()
     rc, out, err = run([sshd, "-t", "-f", config])
     return rc == 0, (err or out).strip()
 
 
 def sshd_dump(run: Runner, config: str, spec: Optional[str] = None,
               sshd: str = SSHD) -> Tuple[int, str, str]:
+    ensure_privsep_dir()
     argv = [sshd, "-T", "-f", config]
     if spec:
         argv += ["-C", spec]
@@ -328,13 +343,13 @@ def banner_on(address: str, port: int, timeout: float = 2.0) -> Optional[str]:
     return text if text.startswith("SSH-") else None
 
 
-def wait_serving(effective: Dict[str, List[str]], seconds: float = 10.0) -> Tuple[bool, List[str]]:
-    """Wait until every listen endpoint answers with an SSH banner."""
+def wait_serving(endpoints: Sequence[Tuple[str, int]], seconds: float = 10.0) -> Tuple[bool, List[str]]:
+    """Wait until every (address, port) answers with an SSH banner."""
     deadline = time.time() + seconds
     missing: List[str] = []
     while True:
         missing = []
-        for address, port in listen_endpoints(effective):
+        for address, port in endpoints:
             if banner_on(address, port) is None:
                 missing.append("%s:%d" % (address, port))
         if not missing or time.time() > deadline:
@@ -369,8 +384,31 @@ class Service:
         rc, out, _ = self.run(["systemctl", "is-active", self.name + ".socket"])
         return out.strip() == "active"
 
+    def socket_endpoints(self) -> List[Tuple[str, int]]:
+        """(address, port) the socket unit listens on: under socket activation
+        they, not sshd_config's Port/ListenAddress, decide where sshd answers."""
+        rc, out, _ = self.run(["systemctl", "show", "-p", "Listen", "--value", self.name + ".socket"])
+        endpoints = []
+        for item in out.split():
+            if item.startswith("(") or ":" not in item:
+                continue
+            address, _, port = item.rpartition(":")
+            address = address.strip("[]") or "0.0.0.0"
+            try:
+                endpoints.append((address, int(port)))
+            except ValueError:
+                continue
+        return endpoints
+
+    def endpoints(self, effective: Dict[str, List[str]]) -> List[Tuple[str, int]]:
+        if self.socket_activated():
+            return self.socket_endpoints() or listen_endpoints(effective)
+        return listen_endpoints(effective)
+
     def active(self) -> bool:
         if self.systemd:
+            if self.socket_activated():
+                return True
             rc, out, _ = self.run(["systemctl", "is-active", self.name + ".service"])
             return out.strip() in ("active", "reloading")
         return self._pid() is not None

@@ -56,7 +56,7 @@ _DURATION_PART_RE = re.compile(r"(\d+)([smhdwSMHDW]?)")
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SUBSYSTEM_NAME_RE = re.compile(r"^[A-Za-z0-9._@-]+$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9._%*?-]+$")
-_CHANNEL_TYPE_RE = re.compile(r"^[a-z0-9@._*-]+$")
+_CHANNEL_TYPE_RE = re.compile(r"^[a-z0-9@._*:-]+$")  # session:shell, session:subsystem:sftp, session:*
 _SIZE_RE = re.compile(r"^(\d+)([KMGkmg]?)$")
 _OCTAL_RE = re.compile(r"^0?[0-7]{1,4}$")
 
@@ -536,7 +536,7 @@ def _render_channel_timeout(keyword: Any, value: Any, where: str) -> Tuple[str, 
     if text == "none":
         return text, text
     if "=" not in text:
-        raise OpenSSHConfigError(f"{text!r}: expected type=interval (e.g. session=5m)", where)
+        raise OpenSSHConfigError(f"{text!r}: expected type=interval (e.g. session:*=5m)", where)
     kind, interval = text.split("=", 1)
     if not _CHANNEL_TYPE_RE.match(kind):
         raise OpenSSHConfigError(f"{kind!r} is not a channel type", where)
