@@ -40,6 +40,40 @@ options:
         booleans become C(yes)/C(no); durations such as C(5m) are allowed where sshd takes a time.
     type: dict
     default: {}
+  profile:
+    description:
+      - Security profile laid under C(settings) (which override it keyword by keyword).
+      - C(modern) - post-quantum hybrid and curve25519 key exchange (only what the host's own binary offers),
+        AEAD/CTR ciphers, ETM MACs, Ed25519 and RSA host keys with rsa-sha2 signatures, no root or password
+        logins, no forwarding, strict limits. Keeps OpenSSH 8.4+, PuTTY, paramiko, AsyncSSH and Ansible in.
+      - C(fips) - the algorithm set FIPS 140 / DISA STIG environments require (NIST curves, SHA-2 MACs).
+      - C(none) - only what C(settings) says. See docs/profiles.md for every setting and its CIS/STIG item.
+    type: str
+    choices: [modern, fips, none]
+    default: none
+  profile_options:
+    description:
+      - Options of the profile - C(pq_only) (post-quantum key exchange only; locks out many clients, see
+        docs/profiles.md), C(root_login) (C(no), C(prohibit-password), C(forced-commands-only)),
+        C(allow_passwords), C(allow_keyboard_interactive), C(allow_forwarding) (list of C(tcp), C(agent),
+        C(x11), C(streamlocal), C(tunnel), or true), C(rsa_host_key).
+    type: dict
+    default: {}
+  idle_timeout:
+    description:
+      - End sessions that stay idle this long (a duration such as C(15m)). Written as ChannelTimeout and
+        UnusedConnectionTimeout on 9.2 and newer; OpenSSH 8.4 cannot end an idle but responsive session
+        (a warning says so; see C(idle_shell_fallback)).
+    type: raw
+  dead_peer_timeout:
+    description:
+      - Drop a client that stopped answering within this duration (ClientAliveInterval and
+        ClientAliveCountMax, chosen from the disconnect times measured per release; TCPKeepAlive off).
+    type: raw
+  idle_shell_fallback:
+    description: Also write C(/etc/profile.d) TMOUT for the idle timeout, which ends idle shells on any version.
+    type: bool
+    default: false
   match:
     description:
       - Ordered Match blocks, written after the global keywords.
@@ -185,6 +219,10 @@ version:
   returned: always
   type: str
   sample: "9.2"
+idle:
+  description: What the idle policy decided (measured dead-peer bound in seconds, what enforces the idle timeout).
+  returned: always
+  type: dict"
 path:
   description: The file this module manages.
   returned: always

@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     catalogue,
     effective as eff,
+    keepalive,
+    profiles,
     render,
     sshd_host as host,
     values,
@@ -34,6 +36,11 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
 
 ARGUMENT_SPEC: Dict[str, Any] = dict(
     settings=dict(type="dict", default={}),
+    profile=dict(type="str", choices=list(profiles.PROFILES), default="none"),
+    profile_options=dict(type="dict", default={}),
+    idle_timeout=dict(type="raw"),
+    dead_peer_timeout=dict(type="raw"),
+    idle_shell_fallback=dict(type="bool", default=False),
     match=dict(type="list", elements="dict", default=[], options=dict(
         criteria=dict(type="raw", required=True),
         settings=dict(type="dict", required=True),
@@ -141,6 +148,17 @@ def precheck(params: Mapping[str, Any]) -> None:
                 problems.append(exc)
         if not block.get("settings"):
             problems.add("a Match block needs at least one keyword", where + ".settings")
+    try:
+        profiles.check_options(params.get("profile_options"), params.get("profile") or "none")
+    except OpenSSHConfigError as exc:
+        problems.append(exc)
+    for name in ("idle_timeout", "dead_peer_timeout"):
+        value = params.get(name)
+        if value not in (None, ""):
+            try:
+                values.parse_duration(value, name)
+            except OpenSSHConfigError as exc:
+                problems.append(exc)
     header = params.get("header") or ""
     if "\0" in header or "\r" in header:
         problems.add("NUL or carriage return in the header", "header")
@@ -255,6 +273,47 @@ def merge_settings(*layers: Mapping[str, Any]) -> Dict[str, Any]:
     return merged
 
 
+def _setting(settings: Mapping[str, Any], name: str) -> Any:
+    for key, value in settings.items():
+        if str(key).lower() == name.lower():
+            return value
+    return None
+
+
+def _as_list(value: Any) -> List[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], version: str
+                     ) -> Tuple[Dict[str, Any], List[str], Dict[str, Any]]:
+    """The settings to write, layer over layer, each overriding the one before:
+
+    distribution defaults (file mode) -> security profile -> idle/keepalive
+    policy -> the operator's own settings; then a ClientAliveCountMax 0, which
+    since 8.2 disables the disconnect it was meant to enforce, becomes 1.
+    """
+    warnings: List[str] = []
+    base = distribution_defaults() if params["distribution_defaults"] else {}
+    if params["mode"] == "dropin":
+        base = {}  # the distribution's own main file still supplies them
+    profile, profile_warnings = profiles.profile_settings(
+        params.get("profile") or "none", probe, version, params.get("profile_options") or {})
+    warnings += profile_warnings
+    idle: Dict[str, Any] = {}
+    extras: Dict[str, Any] = {}
+    idle_timeout = params.get("idle_timeout") or None
+    dead_peer = params.get("dead_peer_timeout") or None
+    if idle_timeout is not None or dead_peer is not None:
+        idle, idle_warnings, extras = keepalive.idle_policy(
+            idle_timeout, dead_peer, version, "sshd", bool(params.get("idle_shell_fallback")))
+        warnings += idle_warnings
+    operator, count_warnings = keepalive.guard_count_max(params["settings"] or {}, version, "sshd")
+    warnings += count_warnings
+    return merge_settings(base, profile, idle, operator), warnings, extras
+
+
 def _remove_types(requested: Sequence[str], version: str) -> List[str]:
     result: List[str] = []
     for item in requested:
@@ -354,20 +413,26 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full")}
 
-    # 1. Host keys: they must exist before sshd -t can load the candidate.
+    # 1. What to write: distribution base, profile, idle policy, operator.
+    settings, layer_warnings, extras = layered_settings(params, probe, version)
+    warnings += layer_warnings
+    result["idle"] = extras
+    if not any(str(k).lower() == "hostkey" for k in settings):
+        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]]
+
+    # 2. Host keys: every standard key a HostKey line names must exist before
+    #    sshd -t can load the candidate.
+    key_types = list(params["host_keys"])
+    for path in _as_list(_setting(settings, "HostKey")):
+        match = re.match(r"^/etc/ssh/ssh_host_(ed25519|rsa|ecdsa)_key$", str(path))
+        if match and match.group(1) not in key_types:
+            key_types.append(match.group(1))
     keys, key_warnings, keys_changed = host.ensure_host_keys(
-        run, params["host_keys"], params["host_key_rsa_bits"],
+        run, key_types, params["host_key_rsa_bits"],
         _remove_types(params["remove_host_keys"], version), check_mode)
     warnings += key_warnings
     result["host_keys"] = keys
 
-    # 2. What to write.
-    base = distribution_defaults() if params["distribution_defaults"] else {}
-    if params["mode"] == "dropin":
-        base = {}  # the distribution's own main file still supplies them
-    settings = merge_settings(base, params["settings"])
-    if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]]
     blocks = list(params["match"] or [])
     target = params["config_path"] if params["mode"] == "file" else params["dropin_path"]
     result["path"] = target
@@ -476,6 +541,17 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                     "sshd_lockout_guard: false if this is really intended."
                     % (guard_user, eff.connection_spec(**spec),
                        "\n".join("  - " + p for p in problems)))
+
+        # The shell-level idle fallback (8.4 cannot end an idle session itself).
+        fallback = (extras or {}).get("profile_d")
+        if fallback:
+            data = fallback["content"].encode("utf-8")
+            if host.read_bytes(fallback["path"]) != data:
+                changed = True
+                if not check_mode:
+                    tmp = fallback["path"] + host.SSHD_CANDIDATE_SUFFIX
+                    host.write_candidate(tmp, data, 0o644)
+                    host.install(tmp, fallback["path"])
 
         result["changed"] = changed
         result["service_action"] = "none"
