@@ -14,8 +14,9 @@ description:
   - Runs C(sshd -t) and C(sshd -T) on a configuration file (the live one, or a candidate with C(config)),
     optionally for connection specifications (C(sshd -T -C user=...,host=...,addr=...)) so that Match
     blocks are evaluated, and returns the effective configuration as structured data.
-  - With C(expect), compares requested keywords with the effective ones (values normalised the way
-    sshd prints them: C(5m) is C(300), C(yes)/C(no), lists) and fails with a readable diff of every mismatch.
+  - With C(expect), compares requested keywords with the effective ones and fails with a readable diff
+    of every mismatch. Values are normalised the way sshd prints them (C(5m) is C(300), booleans are
+    C(yes) or C(no), lists are joined as sshd joins them).
   - Reads only; never changes the host. Works on hosts this collection never configured.
 author:
   - sshsuite.openssh contributors
