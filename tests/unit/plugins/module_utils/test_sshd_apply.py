@@ -1,0 +1,173 @@
+"""Host-side steps of the sshd_config module that need no host: lockout rules,
+Match connection specs, the file layout and the controller precheck."""
+import os
+
+import pytest
+
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_apply, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
+
+
+def eff(**kw):
+    return {k: (v if isinstance(v, list) else [v]) for k, v in kw.items()}
+
+
+class TestLockoutRules:
+    def test_allowusers_without_the_operator_is_a_lockout(self):
+        problems = sshd_host.lockout_problems(eff(allowusers=["bob"]), "alice", 22, groups=["alice"])
+        assert problems == ["AllowUsers bob does not include alice"]
+
+    def test_allowusers_pattern_and_user_at_host(self):
+        assert not sshd_host.lockout_problems(eff(allowusers=["al*"]), "alice", 22, groups=[])
+        assert not sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+                                              addr="10.0.0.5", groups=[])
+        assert sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+                                          addr="192.0.2.1", groups=[])
+
+    def test_denyusers_and_groups(self):
+        assert sshd_host.lockout_problems(eff(denyusers=["alice"]), "alice", 22, groups=[])
+        assert sshd_host.lockout_problems(eff(denygroups=["wheel"]), "alice", 22, groups=["wheel"])
+        assert sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["users"])
+        assert not sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["admins"])
+
+    def test_negated_group_pattern_does_not_allow(self):
+        assert sshd_host.lockout_problems(eff(allowgroups=["*,!users"]), "alice", 22, groups=["users"])
+
+    @pytest.mark.parametrize("value,locked", [("no", True), ("forced-commands-only", True),
+                                              ("without-password", False), ("yes", False)])
+    def test_root_login(self, value, locked):
+        assert bool(sshd_host.lockout_problems(eff(permitrootlogin=value), "root", 22, groups=[])) is locked
+
+    def test_prohibit_password_shuts_out_a_password_root(self):
+        assert sshd_host.lockout_problems(eff(permitrootlogin="without-password"), "root", 22,
+                                          auth="password", groups=[])
+
+    def test_pubkey_off_and_authentication_methods(self):
+        assert sshd_host.lockout_problems(eff(pubkeyauthentication="no"), "alice", 22, groups=[])
+        assert sshd_host.lockout_problems(
+            eff(authenticationmethods="publickey,keyboard-interactive"), "alice", 22, groups=[])
+        assert not sshd_host.lockout_problems(
+            eff(authenticationmethods="publickey,keyboard-interactive publickey"), "alice", 22, groups=[])
+
+    def test_port_the_inventory_does_not_use(self):
+        problems = sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:2222", "[::]:2222"]), "alice", 22,
+                                              groups=[])
+        assert problems and "2222" in problems[0]
+        assert not sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:22"]), "alice", 22, groups=[])
+
+    def test_lost_key_file(self):
+        assert sshd_host.lockout_problems(eff(authorizedkeysfile="/etc/ssh/keys/%u"), "alice", 22,
+                                          groups=[], key_files_present=False)
+
+
+class TestListenEndpoints:
+    def test_ipv4_ipv6_and_fallback_to_port(self):
+        assert sshd_host.listen_endpoints(eff(listenaddress=["127.0.0.2:22", "[::1]:2222"])) == [
+            ("127.0.0.2", 22), ("::1", 2222)]
+        assert sshd_host.listen_endpoints(eff(port=["2200"])) == [("0.0.0.0", 2200)]
+
+
+class TestMatchConnections:
+    def test_literal_criteria_give_a_matching_spec(self):
+        spec, _ = sshd_apply.derive_connection({"User": "bob", "Address": "10.1.0.0/16"}, "root")
+        assert spec["user"] == "bob" and spec["addr"] == "10.1.0.1"
+
+    def test_string_criteria(self):
+        spec, _ = sshd_apply.derive_connection("User alice LocalPort 2222", "root")
+        assert spec["user"] == "alice" and spec["lport"] == "2222"
+
+    def test_wildcards_cannot_be_evaluated(self):
+        spec, reason = sshd_apply.derive_connection({"User": "sftp*"}, "root")
+        assert spec is None and "literal" in reason
+
+    def test_first_positive_entry_of_a_list_is_used(self):
+        spec, _ = sshd_apply.derive_connection({"User": "!root,carol,dave"}, "root")
+        assert spec["user"] == "carol"
+
+
+class TestLayout:
+    def test_include_goes_after_the_globals_and_before_match(self):
+        text = "# head\n\nA 1\nB 2\n\nMatch User x\n    C 3\n"
+        out = sshd_apply._insert_include(text, "/etc/ssh/sshd_config.d")
+        lines = out.splitlines()
+        assert lines.index("Include /etc/ssh/sshd_config.d/*.conf") < lines.index("Match User x")
+        assert lines.index("B 2") < lines.index("Include /etc/ssh/sshd_config.d/*.conf")
+
+    def test_include_at_the_end_without_match(self):
+        out = sshd_apply._insert_include("A 1\n", "/etc/ssh/sshd_config.d/")
+        assert out.endswith("Include /etc/ssh/sshd_config.d/*.conf\n")
+
+    def test_validation_copy_spells_out_includes_with_the_candidate(self, tmp_path):
+        d = tmp_path / "d"
+        d.mkdir()
+        (d / "10-a.conf").write_text("X 1\n")
+        (d / "50-b.conf").write_text("Y 1\n")
+        main = tmp_path / "main"
+        main.write_text("Include %s/*.conf\nZ 1\n" % d)
+        live = str(d / "00-sshsuite.conf")
+        cand = str(tmp_path / "cand")
+        out = sshd_host.validation_main(str(main), {live: cand}, str(tmp_path))
+        lines = open(out).read().splitlines()
+        assert lines == ["Include %s" % cand, "Include %s/10-a.conf" % d, "Include %s/50-b.conf" % d, "Z 1"]
+
+    def test_files_read_follows_includes_in_order(self, tmp_path):
+        d = tmp_path / "d"
+        d.mkdir()
+        (d / "b.conf").write_text("B 1\n")
+        (d / "a.conf").write_text("A 1\n")
+        main = tmp_path / "main"
+        main.write_text("Include %s/*.conf\n" % d)
+        assert sshd_host.files_read(str(main)) == [str(main), str(d / "a.conf"), str(d / "b.conf")]
+
+
+class TestLayers:
+    def test_operator_wins_whatever_the_case(self):
+        merged = sshd_apply.merge_settings({"UsePAM": True, "X11Forwarding": True}, {"x11forwarding": False})
+        assert merged == {"UsePAM": True, "x11forwarding": False}
+
+    def test_count_max_zero_becomes_one(self):
+        params = dict(distribution_defaults=False, mode="file", profile="none", profile_options={},
+                      settings={"ClientAliveCountMax": 0})
+        settings, warnings, _ = sshd_apply.layered_settings(params, {}, "9.2")
+        assert settings["ClientAliveCountMax"] == 1 and warnings
+
+
+class TestPrecheck:
+    def base(self, **kw):
+        params = dict(settings={}, match=[], header="h", profile="none", profile_options={})
+        params.update(kw)
+        return params
+
+    @pytest.mark.parametrize("settings,fragment", [
+        ({"Banner": "/etc/issue\nPermitRootLogin yes"}, "control"),
+        ({"PermitRootLogon": "no"}, "PermitRootLogin"),
+        ({"PermitRootLogin": ["no", "yes"]}, "PermitRootLogin"),
+        ({"LoginGraceTime": "1 hour"}, "LoginGraceTime"),
+        ({"AllowUsers": []}, "AllowUsers"),
+    ])
+    def test_bad_settings(self, settings, fragment):
+        with pytest.raises(OpenSSHConfigError) as err:
+            sshd_apply.precheck(self.base(settings=settings))
+        assert fragment.lower() in str(err.value).lower()
+
+    def test_match_rules(self):
+        with pytest.raises(OpenSSHConfigError) as err:
+            sshd_apply.precheck(self.base(match=[
+                {"criteria": {"User": "bob"}, "settings": {"Port": 2222}},
+                {"criteria": {"Usr": "bob"}, "settings": {"X11Forwarding": False}},
+                {"criteria": {"User": "bob\nPermitRootLogin yes"}, "settings": {"X11Forwarding": False}},
+            ]))
+        text = str(err.value)
+        assert "not allowed inside a Match block" in text
+        assert "unknown Match criterion" in text
+        assert "control character" in text
+
+    def test_all_problems_are_reported_at_once(self):
+        with pytest.raises(OpenSSHConfigError) as err:
+            sshd_apply.precheck(self.base(settings={"PermitRootLogon": "no", "MaxAuthTries": "x"},
+                                          idle_timeout="soon"))
+        assert "3 problems" in str(err.value)
+
+    def test_good_input_passes(self):
+        sshd_apply.precheck(self.base(settings={"AllowUsers": ["alice", "bob"], "ClientAliveInterval": "5m"},
+                                      match=[{"criteria": {"User": "bob"}, "settings": {"PermitTTY": False}}]))
