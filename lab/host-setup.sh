@@ -3,7 +3,8 @@
 # Idempotent: a second run changes nothing and takes a second or two.
 set -euo pipefail
 
-PACKAGES=(podman runc debootstrap openssh-client openssh-server python3-venv putty-tools)
+# podman with its recommends: catatonit builds the pods' infra image locally (no registry here).
+PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy_created=1
   fi
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
   [ $policy_created = 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
 
