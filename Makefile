@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 REQS := requirements.txt requirements-dev.txt
-VENV_STAMP := $(VENV)/.stamp-$(shell cat $(REQS) lab/host-setup.sh 2>/dev/null | sha256sum | cut -c1-12)
+VENV_STAMP := $(VENV)/.stamp-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
 COLLECTION_LINK := .collections/ansible_collections/sshsuite/openssh
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
