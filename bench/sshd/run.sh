@@ -37,7 +37,7 @@ run() {  # run NAME [ansible-playbook args...]
 import json, sys
 tasks = json.load(open(sys.argv[1]))
 # Tasks that never leave the controller are not module executions on a host.
-local = {"validate_argument_specs", "set_fact", "assert", "debug", "include_role",
+local = {"validate_argument_spec", "validate_argument_specs", "set_fact", "assert", "debug", "include_role",
          "include_tasks", "meta", "fail", "ansible.builtin.validate_argument_specs"}
 hosts = {}
 for t in tasks:

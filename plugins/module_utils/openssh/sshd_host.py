@@ -22,6 +22,7 @@ import socket
 import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keys
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -492,12 +493,14 @@ def key_info(run: Runner, path: str) -> Optional[Dict[str, object]]:
             return {"path": path, "error": "cannot read the private key"}
         with open(pub, "w") as handle:
             handle.write(out)
-    rc, out, err = run(["ssh-keygen", "-l", "-f", pub])
-    if rc != 0:
-        return {"path": path, "error": err.strip()}
-    parts = out.split()
-    return {"path": path, "bits": int(parts[0]), "fingerprint": parts[1],
-            "type": parts[-1].strip("()").lower()}
+    # Parsed in-process with the collection's key parser: no ssh-keygen per key.
+    try:
+        with open(pub, encoding="ascii", errors="replace") as handle:
+            key = keys.parse_public_key(handle.read().strip(), pub)
+    except (OSError, OpenSSHConfigError) as exc:
+        return {"path": path, "error": str(exc)}
+    return {"path": path, "bits": key.bits, "fingerprint": keys.fingerprint_sha256(key.blob),
+            "type": key.type_name}
 
 
 def ensure_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Sequence[str],
