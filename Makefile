@@ -18,7 +18,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 IMAGE_ENV = $$(lab/images.sh env | sed 's/^/export /')
 export STAGES := $(CURDIR)/.cache/stages.txt
 
-.PHONY: help setup host venv link images demo demo-lab demo-clean test lint unit molecule bench build clean
+.PHONY: help setup host venv link images demo demo-lab demo-clean test lint unit molecule bench build build-check clean
 
 help:
 	@echo "make demo        build the lab, run site.yml against it, show the result"
@@ -66,6 +66,7 @@ test: setup
 	 lab/stage.sh yamllint yamllint -s . || rc=1; \
 	 lab/stage.sh ansible-lint ansible-lint --profile production -q || rc=1; \
 	 lab/stage.sh "unit tests" pytest -q -p no:cacheprovider tests/unit || rc=1; \
+	 lab/stage.sh "collection build" $(MAKE) -s build-check || rc=1; \
 	 for s in $(SCENARIOS); do lab/stage.sh "molecule $$s" molecule test -s $$s || rc=1; done; \
 	 echo; echo "== make test: time per stage"; cat $(STAGES); \
 	 awk '{t+=$$(NF-2)} END {printf "%-32s %5d s\n", "total", t}' $(STAGES); \
@@ -86,6 +87,12 @@ bench: setup
 
 build: link
 	ansible-galaxy collection build --force --output-path .cache/build .
+
+# The Galaxy tarball must hold no lab state, venv, caches or bench results.
+build-check: build
+	@if tar tzf .cache/build/sshsuite-openssh-*.tar.gz | grep -E '(^|/)(\.lab|\.venv|\.cache|\.collections|__pycache__|\.molecule)(/|$$)|bench/results|\.pyc$$'; then \
+	   echo "build-check: the tarball holds files it must not (above)"; exit 1; fi
+	@echo "build-check: $$(tar tzf .cache/build/sshsuite-openssh-*.tar.gz | wc -l) files, no lab state, venv or caches"
 
 clean: demo-clean
 	rm -rf .cache .collections
