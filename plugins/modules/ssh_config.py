@@ -245,6 +245,8 @@ def main():
         module.fail_json(msg=str(exc))
     except ssh_client_apply.ApplyFailed as exc:
         module.fail_json(msg=exc.message, **exc.result)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -22,8 +22,15 @@ share a key exchange, a cipher and a MAC.
     types first, the order of ssh-audit's hardened client policies). No
     SHA-1, no NIST curves, no finite-field Diffie-Hellman. Besides the
     algorithms: HashKnownHosts yes, no agent or X11 forwarding,
-    UpdateHostKeys yes, RequiredRSASize 3072 (9.1+), and VerifyHostKeyDNS
-    yes when the operator says SSHFP records are published.
+    UpdateHostKeys yes (8.5+, see below), RequiredRSASize 3072 (9.1+), and
+    VerifyHostKeyDNS yes when the operator says SSHFP records are published.
+
+    UpdateHostKeys is left at its default (no) before 8.5: seen on the
+    bullseye lab, 8.4 with ``UpdateHostKeys yes`` and the common
+    ``-o UserKnownHostsFile=/dev/null`` replaced /dev/null by a regular file
+    (the learnt keys, written by rename) when run as root. 8.5 made the
+    update much more conservative (only keys the user's own known_hosts
+    vouched for) and added ``UserKnownHostsFile none``.
 ``none``
     nothing.
 
@@ -213,8 +220,9 @@ def client_profile_settings(profile: Optional[str], supported: Mapping[str, Any]
         "ForwardAgent": "yes" if "agent" in forwarding else "no",
         "ForwardX11": "x11" in forwarding,
         "ForwardX11Trusted": False,
-        "UpdateHostKeys": "yes" if opts["update_host_keys"] else "no",
     }
+    if at_least(version, "8.5"):
+        settings["UpdateHostKeys"] = "yes" if opts["update_host_keys"] else "no"
     if opts["sshfp"]:
         settings["VerifyHostKeyDNS"] = "yes"
     if at_least(version, "9.1") and opts["rsa"]:
