@@ -36,8 +36,11 @@ def test_frozen_client_dropped_within_bound(measured):
     bound = measured["policy"]["dead_peer_bound"]
     assert bound and bound <= 20, measured
     assert measured["frozen"] is not None, "frozen client still connected after %ss: %s" % (WINDOW, measured)
-    # The model counts from the client's last packet, which came before the freeze.
-    assert measured["frozen"] <= bound + 1, measured
+    # The model counts from the client's last packet, which came before the
+    # freeze; sshd's timer overshoots the modelled time by a fraction of a
+    # second (measured 20.0-20.1 s for a 20 s bound on 8.4) and a loaded
+    # machine delays the 0.2 s poll: 2 s of slack.
+    assert measured["frozen"] <= bound + 2, measured
 
 
 def test_idle_session(measured, host):
