@@ -75,6 +75,9 @@ __all__ = [
     "check_key_policy",
     "check_text",
     "fingerprint_sha256",
+    "is_comment_line",
+    "blob_of_line",
+    "iter_key_texts",
 ]
 
 
