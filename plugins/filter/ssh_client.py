@@ -25,34 +25,7 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-DOCUMENTATION = r"""
-name: known_hosts_from_hostvars
-short_description: known_hosts entries from the host key facts of inventory hosts
-version_added: "0.1.0"
-description:
-  - Returns one entry (C(hosts), C(keys)) per inventory host for the C(known_hosts.entries) option of
-    M(sshsuite.openssh.ssh_config), from the host key facts of each host.
-positional: _input, hosts
-options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  hosts:
-    description: Inventory host names.
-    type: list
-    elements: str
-    required: true
-  key_types:
-    description: Host key types to include, in this order.
-    type: list
-    elements: str
-    default: [ed25519, rsa]
-  names_var:
-    description: Host variable that lists the names clients use for the host.
-    type: str
-    default: ssh_client_known_host_names
-"""
+# Documentation of each filter: known_hosts_from_hostvars.yml, hosts_without_host_keys.yml.
 
 KEY_TYPES = ("ed25519", "rsa", "ecdsa")
 
