@@ -168,10 +168,46 @@ def _split_blocks(blocks: Any, where: str, problems: Problems) -> Tuple[List[Dic
     return plain, destinations
 
 
+#: server keywords people write into ssh_config, and the client keyword they meant.
+CLIENT_NAME_OF = {
+    "x11forwarding": "ForwardX11",
+    "allowagentforwarding": "ForwardAgent",
+    "clientaliveinterval": "ServerAliveInterval",
+    "clientalivecountmax": "ServerAliveCountMax",
+    "hostkey": "IdentityFile (the client's own keys) or HostKeyAlgorithms",
+}
+
+
+def _server_keywords(settings: Any, where: str, problems: Problems) -> Dict[str, Any]:
+    """Take out sshd_config keywords that ssh_config lacks, with a precise message each."""
+    if not isinstance(settings, Mapping):
+        return settings
+    kept = {}
+    client_keywords = catalogue.keywords("ssh")
+    for name, value in settings.items():
+        if isinstance(name, str) and name.lower() not in client_keywords:
+            try:
+                server = catalogue.lookup("sshd", name)
+            except OpenSSHConfigError:
+                server = None
+            if server is not None:
+                meant = CLIENT_NAME_OF.get(server.name.lower())
+                problems.add("%s is an sshd_config keyword, not an ssh_config one%s"
+                             % (server.name, "; the client's is %s" % meant if meant else ""),
+                             "%s.%s" % (where, name))
+                continue
+        kept[name] = value
+    return kept
+
+
 def _check_render(settings: Any, blocks: List[Dict[str, Any]], where_settings: str, where_blocks: str,
                   problems: Problems, version: str = catalogue.NEWEST_KNOWN) -> None:
+    settings = _server_keywords(settings or {}, where_settings, problems)
+    blocks = [dict(block, settings=_server_keywords(block.get("settings"), "%s[%d].settings" % (where_blocks, i),
+                                                     problems)) if isinstance(block, Mapping) else block
+              for i, block in enumerate(blocks)]
     try:
-        render.render_config("ssh", settings or {}, blocks, version, "", settings_where=where_settings,
+        render.render_config("ssh", settings, blocks, version, "", settings_where=where_settings,
                              blocks_where=where_blocks)
     except OpenSSHConfigError as error:
         problems.append(error)

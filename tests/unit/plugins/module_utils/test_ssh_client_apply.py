@@ -44,7 +44,10 @@ def run(argv):
 
 @pytest.mark.parametrize("changes, message", [
     ({"settings": {"ProxyJmp": "bastion"}}, "did you mean 'ProxyJump'"),
-    ({"settings": {"X11Forwarding": False}}, "unknown ssh_config keyword"),
+    ({"settings": {"X11Forwarding": False}}, "sshd_config keyword.*the client's is ForwardX11"),
+    ({"blocks": [{"host": "a", "settings": {"ClientAliveInterval": 5}}]},
+     r"blocks\[0\].settings.ClientAliveInterval: .*ServerAliveInterval"),
+    ({"settings": {"NoSuchThing": 1}}, "unknown ssh_config keyword"),
     ({"settings": {"ForwardAgent": True}}, "settings.ForwardAgent"),
     ({"blocks": [{"host": "a", "match": "all", "settings": {"Port": 22}}]}, "exactly one of"),
     ({"blocks": [{"host": "a", "settings": {}}]}, "at least one setting"),
