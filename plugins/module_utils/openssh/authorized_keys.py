@@ -124,13 +124,12 @@ def _parse_entry(entry: Dict[str, Any], where: str, rsa_min_bits: int) -> Tuple[
         )
     result = []
     for line_where, line in lines:
+        authorized = keys.parse_authorized_key(line, line_where, validate=False)
         if state == "absent":
             # Removing a key needs only its blob: options, size and type
             # policy do not matter (removing an old DSA key must work).
-            authorized = keys.parse_authorized_key(line, line_where, validate=False)
             result.append((line_where, authorized))
             continue
-        authorized = keys.parse_authorized_key(line, line_where, validate=False)
         options_where = line_where
         if mapping is not None:
             from_mapping = keys.options_from_mapping(mapping, where + ".options")
