@@ -223,31 +223,14 @@ known_hosts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
-    OpenSSHConfigError,
-)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ssh_client_apply
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import run_apply
 
 
 def main():
     module = AnsibleModule(argument_spec=ssh_client_apply.ARGUMENT_SPEC, supports_check_mode=True)
-
-    def run(argv):
-        rc, out, err = module.run_command(list(argv), environ_update={"LC_ALL": "C"})
-        return rc, to_text(out), to_text(err)
-
-    try:
-        result = ssh_client_apply.apply(module.params, run, check_mode=module.check_mode,
-                                        want_diff=module._diff, backup=module.backup_local)
-    except OpenSSHConfigError as exc:
-        module.fail_json(msg=str(exc))
-    except ssh_client_apply.ApplyFailed as exc:
-        module.fail_json(msg=exc.message, **exc.result)
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    module.exit_json(**result)
+    run_apply(module, ssh_client_apply.apply)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,8 @@ mismatches:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import runner
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     catalogue,
@@ -116,9 +117,7 @@ def main():
     )
     p = module.params
 
-    def run(argv):
-        rc, out, err = module.run_command(list(argv), environ_update={"LC_ALL": "C"})
-        return rc, to_text(out), to_text(err)
+    run = runner(module)
 
     result = dict(changed=False, mismatches=[], destinations=[])
     try:

@@ -154,7 +154,8 @@ import re
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import runner
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     compliance,
@@ -210,9 +211,7 @@ def main():
     p = module.params
     result = dict(changed=False, baseline=p["baseline"])
 
-    def run(argv):
-        rc, out, err = module.run_command(list(argv), environ_update={"LC_ALL": "C"})
-        return rc, to_text(out), to_text(err)
+    run = runner(module)
 
     try:
         supported = ver.probe(run)

@@ -261,33 +261,14 @@ guard:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
-    OpenSSHConfigError,
-)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_apply
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import run_apply
 
 
 def main():
     module = AnsibleModule(argument_spec=sshd_apply.ARGUMENT_SPEC, supports_check_mode=True)
-
-    def run(argv):
-        rc, out, err = module.run_command(list(argv), environ_update={"LC_ALL": "C"})
-        return rc, to_text(out), to_text(err)
-
-    try:
-        result = sshd_apply.apply(module.params, run, check_mode=module.check_mode,
-                                  want_diff=module._diff, backup=module.backup_local)
-    except OpenSSHConfigError as exc:
-        module.fail_json(msg=str(exc))
-    except sshd_apply.ApplyFailed as exc:
-        for warning in exc.result.pop("warnings", None) or []:
-            module.warn(warning)
-        module.fail_json(msg=exc.message, **exc.result)
-    for warning in result.pop("warnings", None) or []:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_apply(module, sshd_apply.apply)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (

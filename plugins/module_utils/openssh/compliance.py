@@ -460,7 +460,7 @@ def _rule_forwarding(kind: str, what: str) -> Callable[[Context], Outcome]:
             return PASS, f"{what} is on as the operator chose (allow_forwarding)", found
         hint = ""
         if kind in ("x11", "agent") and ctx.word("disableforwarding") == "yes":
-            hint = f" (DisableForwarding does not stop it before OpenSSH 10.0)"
+            hint = " (DisableForwarding does not stop it before OpenSSH 10.0)"
         return FAIL, f"{what} is on{hint}", found
     return rule
 

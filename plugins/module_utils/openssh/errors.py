@@ -33,3 +33,13 @@ class Problems(list):
             raise OpenSSHConfigError(
                 f"{len(self)} problems:\n" + "\n".join(f"  - {p}" for p in self)
             )
+
+
+class ApplyFailed(Exception):
+    """A failure after something was attempted on the host; ``result`` says what happened
+    (rolled back, serving again ...) and is returned with the failure."""
+
+    def __init__(self, message: str, **result):
+        super().__init__(message)
+        self.message = message
+        self.result = result

@@ -111,15 +111,6 @@ _DESTINATION_RE = re.compile(r"^(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?[A-Za-z0-9._:%
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?$", re.IGNORECASE)
 
 
-class ApplyFailed(Exception):
-    """A failure after something was attempted on the host."""
-
-    def __init__(self, message: str, **result: Any):
-        super().__init__(message)
-        self.message = message
-        self.result = result
-
-
 # ---------------------------------------------------------------------------
 # Controller side
 # ---------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     values,
     version as ver,
 )
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
+    ApplyFailed,
     OpenSSHConfigError,
     Problems,
 )
@@ -70,14 +71,6 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
 
-
-class ApplyFailed(Exception):
-    """A failure after something was attempted on the host; ``result`` says what happened."""
-
-    def __init__(self, message: str, **result: Any):
-        super().__init__(message)
-        self.message = message
-        self.result = result
 
 
 # ---------------------------------------------------------------------------

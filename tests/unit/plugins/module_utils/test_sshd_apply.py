@@ -1,6 +1,5 @@
 """Host-side steps of the sshd_config module that need no host: lockout rules,
 Match connection specs, the file layout and the controller precheck."""
-import os
 
 import pytest
 
