@@ -115,41 +115,13 @@ def check_options(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
 
     Needs no target: the action plugin runs it on the controller.
     """
-    if options is None:
-        options = {}
-    if not isinstance(options, Mapping):
-        raise OpenSSHConfigError(
-            f"expected a mapping of profile options, got {type(options).__name__}", "profile_options"
-        )
-    unknown = sorted(str(name) for name in options if name not in _OPTION_DEFAULTS)
-    if unknown:
-        raise OpenSSHConfigError(
-            f"unknown client profile option(s) {', '.join(unknown)}; known: {', '.join(_OPTION_DEFAULTS)}",
-            "profile_options",
-        )
-    result = dict(_OPTION_DEFAULTS)
-    result.update({name: value for name, value in options.items() if value is not None})
-    for name in ("pq_only", "sshfp", "rsa", "hash_known_hosts", "update_host_keys"):
-        if not isinstance(result[name], bool):
-            raise OpenSSHConfigError(f"expected true or false, got {result[name]!r}", f"profile_options.{name}")
-    kinds = result["allow_forwarding"]
-    if kinds is True:
-        kinds = CLIENT_FORWARDING_KINDS
-    elif kinds is False:
-        kinds = ()
-    if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
-        raise OpenSSHConfigError(
-            f"expected a list of {', '.join(CLIENT_FORWARDING_KINDS)} (or true for both), got {kinds!r}",
-            "profile_options.allow_forwarding",
-        )
-    bad = [k for k in kinds if k not in CLIENT_FORWARDING_KINDS]
-    if bad:
-        raise OpenSSHConfigError(
-            f"unknown forwarding kind(s) {', '.join(map(str, bad))}; the client forwards "
-            f"{' and '.join(CLIENT_FORWARDING_KINDS)} (TCP forwardings are asked for per connection)",
-            "profile_options.allow_forwarding",
-        )
-    result["allow_forwarding"] = tuple(k for k in CLIENT_FORWARDING_KINDS if k in kinds)
+    result = profiles.fill_options(options, _OPTION_DEFAULTS,
+                                   ("pq_only", "sshfp", "rsa", "hash_known_hosts", "update_host_keys"),
+                                   what="client profile option", skip_none=True)
+    result["allow_forwarding"] = profiles.forwarding_kinds(
+        result["allow_forwarding"], CLIENT_FORWARDING_KINDS, "both",
+        f"the client forwards {' and '.join(CLIENT_FORWARDING_KINDS)} "
+        "(TCP forwardings are asked for per connection)")
     return result
 
 

@@ -172,27 +172,61 @@ _PROBE_LISTS = ("kex", "cipher", "mac", "key", "sig")
 # ---------------------------------------------------------------------------
 
 
-def check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[str, Any]:
-    """Validate profile options; return them complete (defaults filled in, normalised)."""
+def fill_options(options: Optional[Mapping[str, Any]], defaults: Mapping[str, Any],
+                 booleans: Sequence[str], what: str = "profile option",
+                 skip_none: bool = False) -> Dict[str, Any]:
+    """Check an options mapping against its defaults; return it complete.
+
+    Shared by the server and client profiles: unknown names and non-boolean
+    switches are errors naming the option.
+    """
     if options is None:
         options = {}
     if not isinstance(options, Mapping):
         raise OpenSSHConfigError(
             f"expected a mapping of profile options, got {type(options).__name__}", "profile_options"
         )
-    unknown = sorted(str(name) for name in options if name not in _OPTION_DEFAULTS)
+    unknown = sorted(str(name) for name in options if name not in defaults)
     if unknown:
         raise OpenSSHConfigError(
-            f"unknown profile option(s) {', '.join(unknown)}; known: {', '.join(_OPTION_DEFAULTS)}",
+            f"unknown {what}(s) {', '.join(unknown)}; known: {', '.join(defaults)}",
             "profile_options",
         )
-    result = dict(_OPTION_DEFAULTS)
-    result.update(options)
-    for name in ("pq_only", "allow_passwords", "allow_keyboard_interactive", "rsa_host_key"):
+    result = dict(defaults)
+    result.update({name: value for name, value in options.items()
+                   if not (skip_none and value is None)})
+    for name in booleans:
         if not isinstance(result[name], bool):
             raise OpenSSHConfigError(
                 f"expected true or false, got {result[name]!r}", f"profile_options.{name}"
             )
+    return result
+
+
+def forwarding_kinds(kinds: Any, known: Sequence[str], all_words: str, unknown_hint: str) -> Tuple[str, ...]:
+    """``allow_forwarding``: a list of known kinds, or true for all; returned in ``known`` order."""
+    if kinds is True:
+        kinds = known
+    elif kinds is False or kinds is None:
+        kinds = ()
+    if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
+        raise OpenSSHConfigError(
+            f"expected a list of {', '.join(known)} (or true for {all_words}), got {kinds!r}",
+            "profile_options.allow_forwarding",
+        )
+    bad = [k for k in kinds if k not in known]
+    if bad:
+        raise OpenSSHConfigError(
+            f"unknown forwarding kind(s) {', '.join(map(str, bad))}; {unknown_hint}",
+            "profile_options.allow_forwarding",
+        )
+    return tuple(k for k in known if k in kinds)
+
+
+def check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[str, Any]:
+    """Validate profile options; return them complete (defaults filled in, normalised)."""
+    result = fill_options(options, _OPTION_DEFAULTS,
+                          ("pq_only", "allow_passwords", "allow_keyboard_interactive", "rsa_host_key"))
     root = result["root_login"]
     if root == "without-password":  # the old spelling sshd -T prints
         root = "prohibit-password"
@@ -203,23 +237,8 @@ def check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[st
             "profile_options.root_login",
         )
     result["root_login"] = root
-    kinds = result["allow_forwarding"]
-    if kinds is True:
-        kinds = FORWARDING_KINDS
-    elif kinds is False or kinds is None:
-        kinds = ()
-    if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
-        raise OpenSSHConfigError(
-            f"expected a list of {', '.join(FORWARDING_KINDS)} (or true for all), got {kinds!r}",
-            "profile_options.allow_forwarding",
-        )
-    bad = [k for k in kinds if k not in FORWARDING_KINDS]
-    if bad:
-        raise OpenSSHConfigError(
-            f"unknown forwarding kind(s) {', '.join(map(str, bad))}; known: {', '.join(FORWARDING_KINDS)}",
-            "profile_options.allow_forwarding",
-        )
-    result["allow_forwarding"] = tuple(k for k in FORWARDING_KINDS if k in kinds)
+    result["allow_forwarding"] = forwarding_kinds(
+        result["allow_forwarding"], FORWARDING_KINDS, "all", f"known: {', '.join(FORWARDING_KINDS)}")
     if result["pq_only"] and profile == "fips":
         raise OpenSSHConfigError(
             "pq_only cannot be combined with the fips profile: the post-quantum hybrids "
