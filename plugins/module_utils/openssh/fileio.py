@@ -1,0 +1,383 @@
+# -*- coding: utf-8 -*-
+# Copyright: sshsuite.openssh contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one safe writer and the one safe reader of the collection.
+
+Every module writes and reads files on the host through this file, as root,
+under three rules:
+
+1. **A directory is opened once, then trusted only through its descriptor.**
+   Every later operation (create, read, rename, unlink, chown, chmod) is
+   relative to that descriptor and never follows a symbolic link in the last
+   component (``O_NOFOLLOW``, ``follow_symlinks=False``). A user who owns the
+   directory can rename, delete or replace names in it at any time; none of
+   that can make root touch a file outside it.
+2. **Writes are atomic and start from a new file.** The new content goes to a
+   temporary name created with ``O_CREAT|O_EXCL|O_NOFOLLOW`` (so nothing
+   planted there is reused), is written and fsync'd, gets its owner and mode
+   with ``fchown``/``fchmod`` on the descriptor, and is renamed over the
+   target; the directory is fsync'd. ``rename`` replaces a planted symlink
+   itself and never follows it.
+3. **A file is read only when it is a regular file with one link** (a hard
+   link to /etc/shadow in a user's directory has two), owned by an allowed
+   owner, no larger than ``MAX_READ``, opened ``O_NOFOLLOW|O_NONBLOCK`` so a
+   symlink is refused and a FIFO cannot block the module. Metadata is changed
+   only through a descriptor that passed the same checks.
+
+``write_file`` / ``read_file`` take a path and are for directories root
+controls (/etc/ssh, /etc/profile.d): the parent directory must be owned by
+root and writable by nobody else, or the write is refused. Files in a
+directory a user controls (``~/.ssh``) are reached through ``Directory``
+objects opened from a parent descriptor (``Directory.child``).
+
+Nothing here runs in check mode: callers compute what would change and call
+the writer only when they really write.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import tempfile
+import time
+from typing import Iterable, Optional, Tuple
+
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
+    OpenSSHConfigError,
+)
+
+MAX_READ = 16 * 1024 * 1024  # no OpenSSH file this collection reads is anywhere near this
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_READ_FLAGS = os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC
+
+
+class FileRefused(OpenSSHConfigError):
+    """A file or directory that the rules above forbid touching (named in the message)."""
+
+
+def _describe(exc: OSError, path: str) -> str:
+    if exc.errno == errno.ELOOP:
+        return "%s is a symbolic link; refusing to follow it" % path
+    if exc.errno == errno.ENOTDIR:
+        return "%s is not a directory" % path
+    return "%s: %s" % (path, exc.strerror or exc)
+
+
+def backup_name(name: str) -> str:
+    """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
+    return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+class Directory(object):
+    """An open directory. Use as a context manager, or call close()."""
+
+    def __init__(self, fd: int, path: str):
+        self.fd = fd
+        self.path = path
+        self.dirty = False  # a name was created, replaced or removed since the last sync()
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str, trusted: bool = True, create_mode: Optional[int] = None) -> "Directory":
+        """Open ``path``, a directory whose name root chose (/etc/ssh, a home from passwd).
+
+        ``trusted``: the directory must be owned by root and writable by
+        nobody else (refused otherwise), because callers then write into it
+        by name. ``create_mode``: create it (and missing parents, root-owned)
+        with this mode when it does not exist.
+        """
+        if not os.path.isabs(path):
+            raise FileRefused("%s is not an absolute path" % path, path)
+        try:
+            fd = os.open(path, _DIR_FLAGS)
+        except FileNotFoundError:
+            if create_mode is None:
+                raise
+            os.makedirs(path, create_mode, exist_ok=True)
+            fd = os.open(path, _DIR_FLAGS)
+        except OSError as exc:
+            raise FileRefused(_describe(exc, path), path)
+        directory = cls(fd, path)
+        if trusted:
+            try:
+                directory.check_trusted()
+            except BaseException:
+                directory.close()
+                raise
+        return directory
+
+    def check_trusted(self) -> None:
+        info = os.fstat(self.fd)
+        if info.st_uid != 0:
+            raise FileRefused("refusing to write into %s: it is owned by uid %d, not root (root never writes "
+                              "by name into a directory another user controls)" % (self.path, info.st_uid),
+                              self.path)
+        if info.st_mode & 0o022:
+            raise FileRefused("refusing to write into %s: it is writable by group or others (mode %04o)"
+                              % (self.path, stat.S_IMODE(info.st_mode)), self.path)
+
+    def child(self, name: str, create_mode: Optional[int] = None, owner: Optional[Tuple[int, int]] = None
+              ) -> Optional["Directory"]:
+        """Open the subdirectory ``name`` without following a link; None when it does not exist.
+
+        ``create_mode``: create it when missing, with ``owner`` (uid, gid) set
+        through the new descriptor.
+        """
+        path = os.path.join(self.path, name)
+        try:
+            fd = os.open(name, _DIR_FLAGS | _O_NOFOLLOW, dir_fd=self.fd)
+        except FileNotFoundError:
+            if create_mode is None:
+                return None
+            os.mkdir(name, create_mode, dir_fd=self.fd)
+            self.dirty = True
+            fd = os.open(name, _DIR_FLAGS | _O_NOFOLLOW, dir_fd=self.fd)
+            if owner is not None:
+                os.fchown(fd, owner[0], owner[1])
+            os.fchmod(fd, create_mode)
+        except OSError as exc:
+            raise FileRefused(_describe(exc, path), path)
+        return Directory(fd, path)
+
+    # -- reading -------------------------------------------------------------------------
+    def lstat(self, name: str) -> Optional[os.stat_result]:
+        try:
+            return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def _open_checked(self, name: str, owners: Optional[Iterable[int]], flags: int = _READ_FLAGS
+                      ) -> Tuple[Optional[int], Optional[os.stat_result]]:
+        path = os.path.join(self.path, name)
+        try:
+            fd = os.open(name, flags, dir_fd=self.fd)
+        except FileNotFoundError:
+            return None, None
+        except OSError as exc:
+            raise FileRefused(_describe(exc, path), path)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
+            if info.st_nlink != 1:
+                raise FileRefused("%s has %d hard links; refusing to use a linked file" % (path, info.st_nlink), path)
+            if owners is not None and info.st_uid not in tuple(owners):
+                raise FileRefused("%s is owned by uid %d, not by %s; refusing to use it"
+                                  % (path, info.st_uid, " or ".join("uid %d" % o for o in owners)), path)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, info
+
+    def read(self, name: str, owners: Optional[Iterable[int]] = None, max_bytes: int = MAX_READ
+             ) -> Tuple[Optional[bytes], Optional[os.stat_result]]:
+        """(content, stat) of ``name``, or (None, None) when it does not exist.
+
+        Refused (FileRefused): a symlink, anything but a regular file, more
+        than one link, an owner outside ``owners`` (None: any owner), more
+        than ``max_bytes``.
+        """
+        fd, info = self._open_checked(name, owners)
+        if fd is None:
+            return None, None
+        try:
+            if info.st_size > max_bytes:
+                raise FileRefused("%s is larger than %d bytes; refusing to read it"
+                                  % (os.path.join(self.path, name), max_bytes), self.path)
+            chunks = []
+            total = 0
+            while True:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > max_bytes:
+                    raise FileRefused("%s grew beyond %d bytes while it was read"
+                                      % (os.path.join(self.path, name), max_bytes), self.path)
+                chunks.append(chunk)
+            return b"".join(chunks), info
+        finally:
+            os.close(fd)
+
+    # -- writing -------------------------------------------------------------------------
+    def _new_file(self, data: bytes, uid: int, gid: int, mode: int) -> str:
+        temporary = ".sshsuite-%s.tmp" % os.urandom(8).hex()
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
+                     dir_fd=self.fd)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+                os.fchown(fd, uid, gid)
+                os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
+        except BaseException:
+            self._discard(temporary)
+            raise
+        return temporary
+
+    def _discard(self, name: str) -> None:
+        try:
+            os.unlink(name, dir_fd=self.fd)
+        except OSError:
+            pass
+
+    def write(self, name: str, data: bytes, uid: int = 0, gid: int = 0, mode: int = 0o600,
+              backup: bool = False, sync: bool = True) -> Optional[str]:
+        """Replace ``name`` with ``data`` atomically; return the backup's path, if one was made.
+
+        ``backup``: keep the old content as ``backup_name(name)`` (a copy made
+        through a checked descriptor). ``sync``: fsync the directory now;
+        callers writing many files pass False and call ``sync()`` once.
+        """
+        backup_path = None
+        if backup:
+            old, info = self.read(name)
+            if old is not None:
+                saved = backup_name(name)
+                temporary = self._new_file(old, info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode))
+                os.rename(temporary, saved, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+                backup_path = os.path.join(self.path, saved)
+        temporary = self._new_file(data, uid, gid, mode)
+        try:
+            os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        except BaseException:
+            self._discard(temporary)
+            raise
+        self.dirty = True
+        if sync:
+            self.sync()
+        return backup_path
+
+    def set_metadata(self, name: str, uid: int, gid: int, mode: int,
+                     owners: Optional[Iterable[int]] = None) -> bool:
+        """Give ``name`` this owner and mode through a checked descriptor; True if anything changed."""
+        fd, info = self._open_checked(name, owners)
+        if fd is None:
+            raise FileRefused("%s does not exist" % os.path.join(self.path, name), self.path)
+        try:
+            changed = False
+            if (info.st_uid, info.st_gid) != (uid, gid):
+                os.fchown(fd, uid, gid)
+                changed = True
+            if stat.S_IMODE(info.st_mode) != mode:
+                os.fchmod(fd, mode)
+                changed = True
+            return changed
+        finally:
+            os.close(fd)
+
+    def set_own_metadata(self, uid: int, gid: int, mode: int) -> bool:
+        """The same for the directory itself."""
+        info = os.fstat(self.fd)
+        changed = False
+        if (info.st_uid, info.st_gid) != (uid, gid):
+            os.fchown(self.fd, uid, gid)
+            changed = True
+        if stat.S_IMODE(info.st_mode) != mode:
+            os.fchmod(self.fd, mode)
+            changed = True
+        return changed
+
+    def rename(self, old: str, new: str) -> None:
+        os.rename(old, new, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        self.dirty = True
+
+    def unlink(self, name: str) -> bool:
+        """Remove ``name`` (a file or a link, never what a link points to); True if it existed."""
+        try:
+            os.unlink(name, dir_fd=self.fd)
+        except FileNotFoundError:
+            return False
+        self.dirty = True
+        return True
+
+    def sync(self) -> None:
+        if self.dirty:
+            os.fsync(self.fd)
+            self.dirty = False
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "Directory":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------
+# Paths in directories root controls
+# ---------------------------------------------------------------------------
+
+def read_file(path: str, owners: Optional[Iterable[int]] = (0,), max_bytes: int = MAX_READ) -> Optional[bytes]:
+    """Content of ``path`` (None when missing), with the reader's checks; the directory may be any."""
+    try:
+        directory = Directory.open(os.path.dirname(path) or "/", trusted=False)
+    except FileNotFoundError:
+        return None
+    with directory:
+        data, _ = directory.read(os.path.basename(path), owners, max_bytes)
+        return data
+
+
+def file_stat(path: str) -> Optional[os.stat_result]:
+    """lstat of ``path`` or None when it (or its directory) does not exist."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def write_file(path: str, data: bytes, uid: int = 0, gid: int = 0, mode: int = 0o600,
+               backup: bool = False, create_dirs: bool = False) -> Optional[str]:
+    """Atomically replace ``path`` in a root-controlled directory; returns the backup path or None."""
+    with Directory.open(os.path.dirname(path), trusted=True,
+                        create_mode=0o755 if create_dirs else None) as directory:
+        return directory.write(os.path.basename(path), data, uid, gid, mode, backup)
+
+
+def set_metadata(path: str, uid: int, gid: int, mode: int) -> bool:
+    with Directory.open(os.path.dirname(path), trusted=True) as directory:
+        return directory.set_metadata(os.path.basename(path), uid, gid, mode)
+
+
+def remove_file(path: str) -> bool:
+    with Directory.open(os.path.dirname(path), trusted=True) as directory:
+        return directory.unlink(os.path.basename(path))
+
+
+class PrivateDirectory(Directory):
+    """A new directory only root can change (mkdtemp, 0700 root), removed on close.
+
+    Validation copies go here. ``share()`` makes it traversable (0711) so a
+    command run as another user can open a file whose name it is given, but
+    still cannot list, create, rename or remove anything in it.
+    """
+
+    def __init__(self, prefix: str = "sshsuite-"):
+        path = tempfile.mkdtemp(prefix=prefix)
+        super(PrivateDirectory, self).__init__(os.open(path, _DIR_FLAGS | _O_NOFOLLOW), path)
+
+    def share(self) -> None:
+        os.fchmod(self.fd, 0o711)
+
+    def file_path(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    def close(self) -> None:
+        super(PrivateDirectory, self).close()
+        shutil.rmtree(self.path, ignore_errors=True)
