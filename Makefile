@@ -65,7 +65,7 @@ test: setup
 	@mkdir -p .cache; : > $(STAGES); eval "$(IMAGE_ENV)"; rc=0; \
 	 lab/stage.sh yamllint yamllint -s . || rc=1; \
 	 lab/stage.sh ansible-lint ansible-lint --profile production -q || rc=1; \
-	 lab/stage.sh "unit tests" pytest -q -p no:cacheprovider tests/unit || rc=1; \
+	 lab/stage.sh "unit tests (empty /run)" lab/fresh.sh pytest -q -p no:cacheprovider tests/unit || rc=1; \
 	 lab/stage.sh "collection build" $(MAKE) -s build-check || rc=1; \
 	 for s in $(SCENARIOS); do lab/stage.sh "molecule $$s" molecule test -s $$s || rc=1; done; \
 	 echo; echo "== make test: time per stage"; cat $(STAGES); \
@@ -77,7 +77,7 @@ lint: setup
 	ansible-lint --profile production -q
 
 unit: setup
-	pytest -q -p no:cacheprovider tests/unit
+	lab/fresh.sh pytest -q -p no:cacheprovider tests/unit
 
 molecule: setup
 	eval "$(IMAGE_ENV)"; molecule test -s $(SCENARIO)

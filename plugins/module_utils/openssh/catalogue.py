@@ -113,6 +113,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import vtext, vtuple
 
 VALUE_TYPES = (
     "yesno",          # yes / no (Python bool accepted)
@@ -183,22 +184,22 @@ class Keyword:
 
     def exists_in(self, version: Union[str, Sequence[int]]) -> bool:
         """True when ``version`` parses the keyword (a deprecated no-op counts)."""
-        wanted = _vtuple(version)
-        if wanted < _vtuple(self.since):
+        wanted = vtuple(version)
+        if wanted < vtuple(self.since):
             return False
-        if self.removed is not None and wanted >= _vtuple(self.removed):
+        if self.removed is not None and wanted >= vtuple(self.removed):
             return False
-        return not any(wanted == _vtuple(v) for v in self.missing_in)
+        return not any(wanted == vtuple(v) for v in self.missing_in)
 
     def deprecated_in(self, version: Union[str, Sequence[int]]) -> bool:
         """True when ``version`` accepts the keyword but ignores it."""
         if self.deprecated is None or not self.exists_in(version):
             return False
-        wanted = _vtuple(version)
-        if self.renamed_to and self.renamed_in and wanted >= _vtuple(self.renamed_in):
+        wanted = vtuple(version)
+        if self.renamed_to and self.renamed_in and wanted >= vtuple(self.renamed_in):
             # SKeyAuthentication: a no-op 7.8-8.6, an alias again from 8.7
             return False
-        return wanted >= _vtuple(self.deprecated)
+        return wanted >= vtuple(self.deprecated)
 
 
 @dataclass(frozen=True)
@@ -206,33 +207,6 @@ class Criterion:
     name: str
     since: str = "7.4"
     takes_argument: bool = True
-
-
-# ---------------------------------------------------------------------------
-# Version strings. version.py (another module) has its own parser; this one is
-# private and tiny so the catalogue imports nothing but errors.py.
-# ---------------------------------------------------------------------------
-
-_VERSION_RE = re.compile(r"^\s*(?:OpenSSH_)?(\d+)\.(\d+)(?:p\d+)?\b")
-
-
-def _vtuple(version: Union[str, Sequence[int]]) -> Tuple[int, int]:
-    """"8.4" / "8.4p1" / "OpenSSH_10.0p2 Debian..." / (8, 4) -> (8, 4)."""
-    if isinstance(version, (tuple, list)) and len(version) >= 2:
-        if all(isinstance(p, int) and not isinstance(p, bool) for p in version[:2]):
-            return (version[0], version[1])
-    if isinstance(version, str):
-        found = _VERSION_RE.match(version)
-        if found:
-            return (int(found.group(1)), int(found.group(2)))
-    raise OpenSSHConfigError(
-        "%r is not an OpenSSH version (expected 'major.minor', e.g. '9.2')" % (version,), "version"
-    )
-
-
-def _vtext(version: Union[str, Sequence[int]]) -> str:
-    major, minor = _vtuple(version)
-    return "%d.%d" % (major, minor)
 
 
 # ---------------------------------------------------------------------------
@@ -833,12 +807,12 @@ def _translation_from(daemon: str, old: str):
 
 
 def _unavailable(kw: Keyword, version: str) -> OpenSSHConfigError:
-    wanted = _vtuple(version)
-    if wanted < _vtuple(kw.since):
+    wanted = vtuple(version)
+    if wanted < vtuple(kw.since):
         return OpenSSHConfigError(
             "%s needs OpenSSH %s or newer; the target runs %s" % (kw.name, kw.since, version)
         )
-    if kw.removed is not None and wanted >= _vtuple(kw.removed):
+    if kw.removed is not None and wanted >= vtuple(kw.removed):
         text = "%s was removed in OpenSSH %s; the target runs %s" % (kw.name, kw.removed, version)
         if kw.note:
             text += " (%s)" % kw.note
@@ -864,21 +838,21 @@ def resolve(daemon: str, name: str, version: Union[str, Sequence[int]]) -> Keywo
     tells the caller to warn). ``version`` is "8.4", "8.4p1", "10.0" ...
     """
     kw = lookup(daemon, name)
-    shown = _vtext(version)
-    wanted = _vtuple(version)
-    if wanted < _vtuple(BASELINE):
+    shown = vtext(version)
+    wanted = vtuple(version)
+    if wanted < vtuple(BASELINE):
         raise OpenSSHConfigError(
             "OpenSSH %s is older than %s, the oldest release this collection knows" % (shown, BASELINE)
         )
     # forward: old name on a target that has the new one
     forward = _translation_from(daemon, kw.name)
-    if forward is not None and wanted >= _vtuple(forward[2]):
+    if forward is not None and wanted >= vtuple(forward[2]):
         newer = lookup(daemon, forward[1])
         if newer.exists_in(wanted):
             return newer
     # backward: new name on a target older than the translation
     for old, _new, since, _note in _translations_to(daemon, kw.name):
-        if wanted < _vtuple(since):
+        if wanted < vtuple(since):
             older = lookup(daemon, old)
             if older.exists_in(wanted) and not older.deprecated_in(wanted):
                 return older
@@ -905,10 +879,10 @@ def criterion(daemon: str, name: str, version: Union[str, Sequence[int]]) -> Cri
             message += "; did you mean %r?" % table[close[0]].name
         raise OpenSSHConfigError(message)
     found = table[wanted]
-    if _vtuple(version) < _vtuple(found.since):
+    if vtuple(version) < vtuple(found.since):
         raise OpenSSHConfigError(
             "Match %s needs OpenSSH %s or newer; the target runs %s"
-            % (found.name, found.since, _vtext(version))
+            % (found.name, found.since, vtext(version))
         )
     return found
 
@@ -924,5 +898,5 @@ def allowed_in_match(daemon: str, name: str, version: Optional[Union[str, Sequen
     if kw.block or not kw.match:
         return False
     if version is not None and kw.match_since is not None:
-        return _vtuple(version) >= _vtuple(kw.match_since)
+        return vtuple(version) >= vtuple(kw.match_since)
     return True

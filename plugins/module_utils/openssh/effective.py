@@ -47,7 +47,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import at_least
 
-_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 _TRUTH = {"true": "yes", "false": "no"}
 
 
@@ -138,7 +138,7 @@ def _algorithms_match(wanted: str, got: List[str]) -> Tuple[bool, str]:
 def _listen_match(wanted: List[str], got: List[str]) -> bool:
     def split(entry: str) -> Tuple[str, Optional[str], str]:
         address, _, rest = entry.partition(" ")
-        bracket = re.match(r"^\[(.+)\](?::(\d+))?$", address)
+        bracket = re.match(r"^\[(.+)\](?::(\d+))?\Z", address)
         if bracket:
             return bracket.group(1), bracket.group(2), rest
         if address.count(":") == 1:
@@ -268,7 +268,7 @@ def format_diff(mismatches: List[Mismatch]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-_SPEC_VALUE_RE = re.compile(r"^[A-Za-z0-9._@%+:\[\]-]+$")
+_SPEC_VALUE_RE = re.compile(r"^[A-Za-z0-9._@%+:\[\]-]+\Z")
 
 
 def connection_spec(

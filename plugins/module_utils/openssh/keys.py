@@ -472,7 +472,7 @@ class PublicKey(object):
         return "PublicKey(%s)" % self.describe()
 
 
-_BASE64_CHARS = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_BASE64_CHARS = re.compile(r"^[A-Za-z0-9+/]+={0,2}\Z")
 _BLANKS = " \t"
 
 
@@ -865,10 +865,10 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
 
 # -- validation -------------------------------------------------------------
 
-_ENV_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-_EXPIRY = re.compile(r"^(\d{8})(?:(\d{4})(\d{2})?)?(Z|UTC)?$", re.IGNORECASE)
-_HOST_PATTERN = re.compile(r"^[A-Za-z0-9_.:%*?\-]+$")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z0-9_]+\Z")
+_EXPIRY = re.compile(r"^(\d{8})(?:(\d{4})(\d{2})?)?(Z|UTC)?\Z", re.IGNORECASE)
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9_.:%*?\-]+\Z")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9_.\-]+\Z")
 _PRINCIPAL_BAD = re.compile(r'[\s,"\\]')
 _TUNID_MAX = 0x7FFFFFFF - 2
 

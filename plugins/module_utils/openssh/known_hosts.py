@@ -61,8 +61,8 @@ MARKERS = ("cert-authority", "revoked")
 HASH_MAGIC = "|1|"
 DEFAULT_HEADER = "Managed by Ansible (sshsuite.openssh.ssh_client). Local changes will be overwritten."
 
-_NAME_RE = re.compile(r"^[a-z0-9._*?:%-]+$")
-_BRACKET_RE = re.compile(r"^\[([^\]]+)\]:(\d+)$")
+_NAME_RE = re.compile(r"^[a-z0-9._*?:%-]+\Z")
+_BRACKET_RE = re.compile(r"^\[([^\]]+)\]:(\d+)\Z")
 _ENTRY_KEYS = frozenset({"hosts", "keys", "port", "marker", "comment", "state"})
 _BLANKS = " \t"
 

@@ -89,14 +89,14 @@ def _lines_for(daemon: str, settings: Any, version: str, where: str, problems: P
             problems.add(f"{name} is not a setting: give it as a block", item_where)
             continue
         try:
-            keyword = catalogue.resolve(daemon, name, version)
+            keyword = catalogue.resolve(daemon, name, version) if version else catalogue.lookup(daemon, name)
         except OpenSSHConfigError as error:
             problems.add(error.message, item_where)
             continue
         if keyword.block:
             problems.add(f"{keyword.name} is not a setting: give it as a block", item_where)
             continue
-        if keyword.deprecated_in(version):
+        if version and keyword.deprecated_in(version):
             problems.add(
                 f"{keyword.name} is accepted but ignored by OpenSSH {version} (deprecated since "
                 f"{keyword.deprecated}); remove it" + (f" ({keyword.note})" if keyword.note else ""),
@@ -257,7 +257,7 @@ def _match_line(daemon: str, criteria: Any, version: str, where: str, problems: 
         name = raw_name[1:] if negate else raw_name
         try:
             values.check_text(name, item_where, "Match criterion")
-            crit = catalogue.criterion(daemon, name, version)
+            crit = catalogue.criterion(daemon, name, version or catalogue.NEWEST_KNOWN)
         except OpenSSHConfigError as error:
             problems.add(error.message, item_where)
             ok = False
@@ -355,7 +355,7 @@ def render_config(
     daemon: str,
     settings: Optional[Mapping[str, Any]],
     match_blocks: Optional[Sequence[Mapping[str, Any]]],
-    version: str,
+    version: Optional[str],
     header: str,
     self_path: Optional[str] = None,
     warnings: Optional[List[str]] = None,
@@ -367,7 +367,9 @@ def render_config(
     ``settings``: keyword (any case) -> value. A value of None means "not set".
     ``match_blocks``: ordered; sshd: ``{"criteria": {...} or "User a", "settings": {...}}``;
     ssh: ``{"host": "a b" or [...], "settings": {...}}`` or ``{"match": ..., "settings": ...}``.
-    ``version``: target OpenSSH "major.minor". ``header``: text of the managed
+    ``version``: target OpenSSH "major.minor"; None checks the data for any release (what
+    the controller does before it knows the host: every check but the per-version ones,
+    which the host repeats with its own version). ``header``: text of the managed
     header (each line becomes a comment). ``self_path``: where the file will be
     written, to refuse an Include of itself. ``warnings``: if a list is given,
     notes that are not errors are appended to it. ``settings_where`` and
@@ -379,10 +381,11 @@ def render_config(
     problems = Problems()
     if daemon not in DAEMONS:
         raise OpenSSHConfigError(f"daemon must be 'sshd' or 'ssh', got {daemon!r}", "daemon")
-    try:
-        vtuple(version)
-    except OpenSSHConfigError as error:
-        raise OpenSSHConfigError(error.message, "version")
+    if version is not None:
+        try:
+            vtuple(version)
+        except OpenSSHConfigError as error:
+            raise OpenSSHConfigError(error.message, "version")
     notes = warnings if warnings is not None else []
 
     header_lines: List[str] = []

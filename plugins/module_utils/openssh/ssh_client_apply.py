@@ -107,8 +107,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     backup=dict(type="bool", default=True),
 )
 
-_DESTINATION_RE = re.compile(r"^(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?[A-Za-z0-9._:%\[\]-]+$")
-_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?$", re.IGNORECASE)
+_DESTINATION_RE = re.compile(r"^(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?[A-Za-z0-9._:%\[\]-]+\Z")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?\Z", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------

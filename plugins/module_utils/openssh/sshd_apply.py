@@ -47,6 +47,7 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
         settings=dict(type="dict", required=True),
         connection=dict(type="dict"),
     )),
+    contributions=dict(type="dict", default={}),
     mode=dict(type="str", choices=["file", "dropin"], default="file"),
     config_path=dict(type="path", default="/etc/ssh/sshd_config"),
     dropin_path=dict(type="path", default="/etc/ssh/sshd_config.d/00-sshsuite.conf"),
@@ -103,6 +104,52 @@ def _criteria_pairs(criteria: Any, where: str, problems: Problems) -> List[Tuple
             if CONTROL.search(text):
                 problems.add("control character (newline, carriage return, NUL ...) in a Match criterion", where)
     return pairs
+
+
+def contributed(contributions: Any, problems: Optional[Problems] = None
+                ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Settings and Match blocks that other roles contribute (``sshd_contribution_<name>`` facts).
+
+    Each contribution is ``{settings: {...}, match: [...]}``. Contributions are
+    read in name order; two that set one keyword to different values are an
+    error naming both (neither may silently win). Returns (settings, blocks);
+    the operator's own settings override the contributed ones keyword by
+    keyword, and the operator's Match blocks come first.
+    """
+    own = problems if problems is not None else Problems()
+    settings: Dict[str, Any] = {}
+    set_by: Dict[str, Tuple[str, str, Any]] = {}
+    blocks: List[Dict[str, Any]] = []
+    if contributions in (None, ""):
+        contributions = {}
+    if not isinstance(contributions, Mapping):
+        own.add("contributions must be a mapping of name -> {settings, match}", "contributions")
+        contributions = {}
+    for name in sorted(contributions, key=str):
+        where = "sshd_contribution_%s" % name
+        item = contributions[name] or {}
+        if not isinstance(item, Mapping) or set(item) - {"settings", "match"}:
+            own.add("a contribution is a mapping with settings and/or match", where)
+            continue
+        for keyword, value in (item.get("settings") or {}).items():
+            key = str(keyword).lower()
+            if key in set_by and set_by[key][2] != value:
+                other, other_name, other_value = set_by[key]
+                own.add("%s is %r here but %r in %s.settings.%s: two roles disagree; set it in sshd_settings "
+                        "to decide" % (keyword, value, other_value, other, other_name),
+                        "%s.settings.%s" % (where, keyword))
+                continue
+            set_by[key] = (where, str(keyword), value)
+            settings[str(keyword)] = value
+        match = item.get("match") or []
+        if not isinstance(match, list):
+            own.add("match must be a list of blocks", where + ".match")
+            continue
+        for block in match:
+            blocks.append(block)
+    if problems is None:
+        own.raise_if_any()
+    return settings, blocks
 
 
 def precheck(params: Mapping[str, Any]) -> None:
@@ -417,7 +464,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     #    sshd -t can load the candidate.
     key_types = list(params["host_keys"])
     for path in _as_list(_setting(settings, "HostKey")):
-        match = re.match(r"^/etc/ssh/ssh_host_(ed25519|rsa|ecdsa)_key$", str(path))
+        match = re.match(r"^/etc/ssh/ssh_host_(ed25519|rsa|ecdsa)_key\Z", str(path))
         if match and match.group(1) not in key_types:
             key_types.append(match.group(1))
     keys, key_warnings, keys_changed = host.ensure_host_keys(

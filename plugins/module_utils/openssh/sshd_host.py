@@ -19,6 +19,7 @@ import os
 import pwd
 import shlex
 import socket
+import subprocess
 import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -129,32 +130,69 @@ def validation_main(main_path: str, replace: Dict[str, str], work_dir: str) -> s
 # Running sshd -t / -T
 # ---------------------------------------------------------------------------
 
-def ensure_privsep_dir(path: str = "/run/sshd") -> None:
-    """sshd -t/-T refuse to run without the privilege separation directory.
+PRIVSEP_DIR = "/run/sshd"
+_PRIVATE_RUN_FAILED = 97
+#: sh script: a private tmpfs on /run with an empty privilege separation directory, then sshd.
+_PRIVATE_RUN = ('mount -t tmpfs -o mode=0755,size=1m sshsuite-run /run 2>/dev/null || exit %d; '
+                'mkdir -m 0755 %s || exit %d; exec "$0" "$@"' % (_PRIVATE_RUN_FAILED, PRIVSEP_DIR,
+                                                                  _PRIVATE_RUN_FAILED))
+_private_run_works: Optional[bool] = None
 
-    systemd creates it for ssh.service and removes it whenever the service,
-    or (socket activation on Debian 11) a per-connection instance, stops.
-    """
-    if os.path.isdir(os.path.dirname(path)) and not os.path.isdir(path):
+
+class PrivsepMissing(OpenSSHConfigError):
+    """sshd cannot run here without /run/sshd, and creating it is not allowed (check mode)."""
+
+
+def _private_run_available() -> bool:
+    global _private_run_works
+    if _private_run_works is None:
         try:
-            os.makedirs(path, 0o755)
-        except FileExistsError:
-            pass
+            done = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                                   _PRIVATE_RUN, "/bin/true"], capture_output=True, timeout=10)
+            _private_run_works = done.returncode == 0
+        except (OSError, subprocess.SubprocessError):  # no unshare binary
+            _private_run_works = False
+    return _private_run_works
 
 
-def sshd_test(run: Runner, config: str, sshd: str = SSHD) -> Tuple[bool, str]:
-    ensure_privsep_dir()
-    rc, out, err = run([sshd, "-t", "-f", config])
+def sshd_argv(args: Sequence[str], sshd: str = SSHD, create: bool = False) -> List[str]:
+    """The argv that runs ``sshd args`` (-t, -T ...) on this machine, as it is now.
+
+    Debian's sshd refuses to run, even for ``-t``, without its privilege
+    separation directory /run/sshd. systemd creates it for ssh.service; on a
+    machine where sshd never ran (a controller, a freshly booted host with
+    socket activation) /run is an empty tmpfs. Then sshd runs in a private
+    mount namespace with its own empty /run, so nothing on the machine
+    changes; where that is not possible (a container without CAP_SYS_ADMIN)
+    the directory is created as systemd would create it, but only when
+    ``create`` is true (never in check mode): otherwise PrivsepMissing.
+    """
+    argv = [sshd] + list(args)
+    if os.path.isdir(PRIVSEP_DIR):
+        return argv
+    if _private_run_available():
+        return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", _PRIVATE_RUN] + argv
+    if not create:
+        raise PrivsepMissing("%s does not exist and sshd cannot run without it; check mode does not create "
+                             "it (a normal run creates it, as systemd does for ssh.service)" % PRIVSEP_DIR)
+    try:
+        os.mkdir(PRIVSEP_DIR, 0o755)
+    except FileExistsError:
+        pass
+    return argv
+
+
+def sshd_test(run: Runner, config: str, sshd: str = SSHD, create: bool = True) -> Tuple[bool, str]:
+    rc, out, err = run(sshd_argv(["-t", "-f", config], sshd, create))
     return rc == 0, (err or out).strip()
 
 
 def sshd_dump(run: Runner, config: str, spec: Optional[str] = None,
-              sshd: str = SSHD) -> Tuple[int, str, str]:
-    ensure_privsep_dir()
-    argv = [sshd, "-T", "-f", config]
+              sshd: str = SSHD, create: bool = True) -> Tuple[int, str, str]:
+    argv = ["-T", "-f", config]
     if spec:
         argv += ["-C", spec]
-    return run(argv)
+    return run(sshd_argv(argv, sshd, create))
 
 
 # ---------------------------------------------------------------------------

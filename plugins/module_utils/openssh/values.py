@@ -49,16 +49,16 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version i
 
 # C0 controls, DEL, C1 controls and the Unicode line/paragraph separators.
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_KEYWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-_ALGORITHM_RE = re.compile(r"^[a-z0-9@._+*?-]+$")
-_DURATION_RE = re.compile(r"^(?:\d+[smhdwSMHDW]?)+$")
+_KEYWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
+_ALGORITHM_RE = re.compile(r"^[a-z0-9@._+*?-]+\Z")
+_DURATION_RE = re.compile(r"^(?:\d+[smhdwSMHDW]?)+\Z")
 _DURATION_PART_RE = re.compile(r"(\d+)([smhdwSMHDW]?)")
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SUBSYSTEM_NAME_RE = re.compile(r"^[A-Za-z0-9._@-]+$")
-_HOST_RE = re.compile(r"^[A-Za-z0-9._%*?-]+$")
-_CHANNEL_TYPE_RE = re.compile(r"^[a-z0-9@._*:-]+$")  # session:shell, session:subsystem:sftp, session:*
-_SIZE_RE = re.compile(r"^(\d+)([KMGkmg]?)$")
-_OCTAL_RE = re.compile(r"^0?[0-7]{1,4}$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+_SUBSYSTEM_NAME_RE = re.compile(r"^[A-Za-z0-9._@-]+\Z")
+_HOST_RE = re.compile(r"^[A-Za-z0-9._%*?-]+\Z")
+_CHANNEL_TYPE_RE = re.compile(r"^[a-z0-9@._*:-]+\Z")  # session:shell, session:subsystem:sftp, session:*
+_SIZE_RE = re.compile(r"^(\d+)([KMGkmg]?)\Z")
+_OCTAL_RE = re.compile(r"^0?[0-7]{1,4}\Z")
 
 _DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
@@ -306,7 +306,7 @@ def _to_int(value: Any, where: str, keyword: Any = None) -> int:
         raise OpenSSHConfigError("expected a number, got a boolean", where)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.match(r"^\s*-?\d+\s*$", value):
+    elif isinstance(value, str) and re.match(r"^\s*-?\d+\s*\Z", value):
         number = int(value)
     else:
         raise OpenSSHConfigError(f"expected a whole number, got {value!r}", where)
@@ -409,13 +409,13 @@ def _render_listen_address(keyword: Any, value: Any, where: str) -> Tuple[str, s
     rdomain = None
     if len(words) == 3 and words[1] == "rdomain":
         rdomain = words[2]
-        if not re.match(r"^[A-Za-z0-9._%-]+$", rdomain):
+        if not re.match(r"^[A-Za-z0-9._%-]+\Z", rdomain):
             raise OpenSSHConfigError(f"{rdomain!r} is not a routing domain name", where)
     elif len(words) != 1:
         raise OpenSSHConfigError(f"{text!r}: expected host, host:port or [v6]:port, optionally 'rdomain NAME'", where)
     address = words[0]
     host, port = address, None
-    bracket = re.match(r"^\[([0-9A-Fa-f:.%a-z]+)\](?::(\d+))?$", address)
+    bracket = re.match(r"^\[([0-9A-Fa-f:.%a-z]+)\](?::(\d+))?\Z", address)
     if bracket:
         host, port = bracket.group(1), bracket.group(2)
         _ip(host, where, 6)
@@ -444,11 +444,11 @@ def _render_hostport(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
     text = _word(value, where)
     if text in ("any", "none"):
         return text, text
-    if re.match(r"^\d+$", text):
+    if re.match(r"^\d+\Z", text):
         _port(text, where)
         printed = f"*:{text}" if keyword.key == "permitlisten" else text
         return text, printed
-    found = re.match(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._*-]+):(\d+|\*)$", text)
+    found = re.match(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._*-]+):(\d+|\*)\Z", text)
     if not found:
         raise OpenSSHConfigError(f"{text!r}: expected host:port, [v6]:port, port, any or none", where)
     if found.group(2) != "*":
@@ -464,7 +464,7 @@ def _render_maxstartups(keyword: Any, value: Any, where: str) -> Tuple[str, str]
     else:
         text = _word(value, where)
     parts = text.split(":")
-    if len(parts) not in (1, 3) or not all(re.match(r"^\d+$", p) for p in parts):
+    if len(parts) not in (1, 3) or not all(re.match(r"^\d+\Z", p) for p in parts):
         raise OpenSSHConfigError(f"{text!r}: expected a number or start:rate:full (e.g. 10:30:100)", where)
     numbers = [int(p) for p in parts]
     if len(numbers) == 1:
@@ -500,7 +500,7 @@ def _ipqos_word(word: Any, where: str) -> Tuple[str, str]:
             return text, text
         if text.startswith("0x"):
             raise OpenSSHConfigError(f"{text!r}: write the number in decimal (OpenSSH 10.0 rejects hex)", where)
-        if not re.match(r"^\d+$", text):
+        if not re.match(r"^\d+\Z", text):
             raise OpenSSHConfigError(
                 f"{text!r} is not an IPQoS value (af11..af43, cs0..cs7, ef, le, lowdelay, "
                 "throughput, reliability, none or a number)",
@@ -592,9 +592,9 @@ def _render_penalty(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
 
 
 def _forward_endpoint(word: str, where: str) -> str:
-    if not re.match(r"^[A-Za-z0-9._:*\[\]/@%~-]+$", word):
+    if not re.match(r"^[A-Za-z0-9._:*\[\]/@%~-]+\Z", word):
         raise OpenSSHConfigError(f"{word!r} is not a forwarding address", where)
-    if "/" in word or re.match(r"^\d+$", word) or word.startswith("["):
+    if "/" in word or re.match(r"^\d+\Z", word) or word.startswith("["):
         return word
     if ":" in word:
         host, port = word.rsplit(":", 1)

@@ -32,7 +32,8 @@ Runner = Callable[[List[str]], RunResult]
 
 # OpenSSH_8.4p1, OpenSSH_9.2, OpenSSH_for_Windows_8.1p1
 _VERSION_RE = re.compile(r"OpenSSH_(?:for_Windows_)?(\d+)\.(\d+)(p\d+)?")
-_VTUPLE_RE = re.compile(r"^\s*(\d+)\.(\d+)(?:p\d+)?\s*$")
+# "9.2", "8.4p1", "OpenSSH_10.0p2 Debian-7" (the catalogue passes whole version lines too)
+_VTUPLE_RE = re.compile(r"^\s*(?:OpenSSH_)?(\d+)\.(\d+)(?:p\d+)?(?:\s.*)?\Z")
 
 #: what probe() asks ``ssh -Q`` for, in this order.
 QUERIES = ("kex", "cipher", "mac", "key", "sig")
@@ -70,6 +71,11 @@ def vtuple(version: Union[str, Sequence[int]]) -> Tuple[int, int]:
     raise OpenSSHConfigError(
         f"{version!r} is not an OpenSSH version (expected 'major.minor', e.g. '9.2')", "version"
     )
+
+
+def vtext(version: Union[str, Sequence[int]]) -> str:
+    """``"8.4p1"`` / ``(8, 4)`` -> ``"8.4"``."""
+    return "%d.%d" % vtuple(version)
 
 
 def at_least(version: Union[str, Sequence[int]], minimum: Union[str, Sequence[int]]) -> bool:

@@ -23,6 +23,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import catalogue
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
@@ -779,7 +780,7 @@ def _sample(daemon, kw, tmp):
 def _sshd(tmp, body, *extra):
     config = tmp / "sshd_config"
     config.write_text("HostKey %s\n%s" % (tmp / "hostkey", body))
-    return subprocess.run([SSHD, *extra, "-f", str(config)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(sshd_host.sshd_argv([*extra, "-f", str(config)], SSHD), capture_output=True, text=True, timeout=60)
 
 
 def _ssh_dump(tmp, body):
@@ -796,7 +797,7 @@ def _printed_keys(stdout):
 
 def _expected_key(daemon, kw):
     """The key the running version prints for a line written as ``kw.name``."""
-    if kw.renamed_to and catalogue._vtuple(CONTROLLER_VERSION) >= catalogue._vtuple(kw.renamed_in):
+    if kw.renamed_to and catalogue.vtuple(CONTROLLER_VERSION) >= catalogue.vtuple(kw.renamed_in):
         return catalogue.lookup(daemon, kw.renamed_to).key
     return kw.key
 

@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import effective, render
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.effective import Mismatch
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
@@ -356,7 +357,7 @@ def test_live_round_trip_on_the_controller(tmp_path):
     config.write_text(render.render_config("sshd", requested, [{"criteria": {"User": "alice"}, "settings": block}],
                                            version, "test"))
     spec = effective.connection_spec(user="alice", host="client.example", addr="192.0.2.7")
-    done = subprocess.run([SSHD, "-T", "-f", str(config), "-C", spec], capture_output=True, text=True)
+    done = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config), "-C", spec], SSHD), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     wanted = dict(requested, **block)
     found = effective.compare("sshd", wanted, effective.parse_dump(done.stdout), version)

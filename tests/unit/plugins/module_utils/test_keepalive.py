@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keepalive, render
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
@@ -245,7 +246,7 @@ def test_local_sshd_prints_what_was_asked(tmp_path):
     settings.update({"HostKey": [str(key)], "PidFile": str(tmp_path / "pid")})
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, [], "9.2", "test"))
-    dump = subprocess.run([SSHD, "-T", "-f", str(config)], capture_output=True, text=True)
+    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True)
     assert dump.returncode == 0, dump.stderr
     lines = set(dump.stdout.splitlines())
     assert {"clientaliveinterval 37", "clientalivecountmax 3", "tcpkeepalive no",

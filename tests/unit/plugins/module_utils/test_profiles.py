@@ -20,6 +20,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import profiles, render
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
@@ -305,9 +306,9 @@ def test_local_sshd_accepts_the_profile(tmp_path, profile, options):
     settings["PidFile"] = str(tmp_path / "sshd.pid")
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, [], "9.2", "test"))
-    result = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
+    result = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    dump = subprocess.run([SSHD, "-T", "-f", str(config)], capture_output=True, text=True)
+    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True)
     assert dump.returncode == 0, dump.stderr
     assert "kexalgorithms " + ",".join(settings["KexAlgorithms"]) in dump.stdout
 

@@ -18,6 +18,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import render
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import parse_version
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
@@ -184,10 +185,22 @@ def test_where_prefixes_come_from_the_caller():
     assert caught.value.where == "sshd_settings.Banner"
 
 
-@pytest.mark.parametrize("version", ["", "nine", None, "9"])
+@pytest.mark.parametrize("version", ["", "nine", "9"])
 def test_bad_version(version):
     with pytest.raises(OpenSSHConfigError):
         render.render_config("sshd", {}, [], version, "")
+
+
+def test_no_version_checks_the_data_for_any_release():
+    """The controller renders with version None: every check but the per-release ones."""
+    assert "ChannelTimeout session:*=300" in render.render_config(
+        "sshd", {"ChannelTimeout": "session:*=300"}, [], None, "")
+    for bad in ({"Match": "User alice"}, {"Banner\n": "x"}, {"NoSuchKeyword": "x"}):
+        with pytest.raises(OpenSSHConfigError):
+            render.render_config("sshd", bad, [], None, "")
+    with pytest.raises(OpenSSHConfigError, match="control character"):
+        render.render_config("sshd", {}, [{"criteria": {"User": "alice\u2028Match all"},
+                                            "settings": {"PermitTTY": False}}], None, "")
 
 
 def test_bad_daemon_and_shapes():
@@ -386,9 +399,9 @@ def test_live_sshd_accepts_the_rendered_file(tmp_path):
     settings.pop("Include")
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, data["match_blocks"], short, data["header"]))
-    checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
+    checked = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
-    dumped = subprocess.run([SSHD, "-T", "-f", str(config), "-C", "user=alice,host=h,addr=10.0.0.1"],
+    dumped = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config), "-C", "user=alice,host=h,addr=10.0.0.1"], SSHD),
                             capture_output=True, text=True)
     assert dumped.returncode == 0, dumped.stderr
     assert "banner /etc/alice banner" in dumped.stdout.splitlines()
