@@ -94,6 +94,15 @@ options:
           - Connection specification (C(user), C(host), C(addr), C(laddr), C(lport), C(rdomain)) that matches
             this block, used to check its effective values with C(sshd -T -C). Derived from literal criteria when omitted.
         type: dict
+  contributions:
+    description:
+      - Settings and Match blocks from other roles of the collection, as C(name -> {settings, match}).
+        The sshd role fills it from facts named C(sshd_contribution_<name>).
+      - Layered under O(settings) (the operator's value wins keyword by keyword) and above the profile;
+        their Match blocks follow those of O(match), in name order. Two contributions that set one keyword
+        to different values are an error that names both.
+    type: dict
+    default: {}
   mode:
     description:
       - C(file) manages the whole C(config_path); C(dropin) owns only C(dropin_path) and leaves every other file alone.
@@ -128,6 +137,12 @@ options:
     description: The drop-in directory (Debian's C(Include) target).
     type: path
     default: /etc/ssh/sshd_config.d
+  allow_any_path:
+    description:
+      - O(config_path), O(dropin_path) and O(dropin_dir) must lie under C(/etc/ssh), where sshd reads its
+        configuration. V(true) allows any absolute path.
+    type: bool
+    default: false
   header:
     description: Comment written at the top of the managed file.
     type: str

@@ -873,7 +873,7 @@ def criterion(daemon: str, name: str, version: Union[str, Sequence[int]]) -> Cri
     table = MATCH_CRITERIA[_check_daemon(daemon)]
     wanted = str(name).strip().lower()
     if wanted not in table:
-        message = "unknown %s Match criterion %r" % (_CONFIG_FILE[daemon], str(name))
+        message = "unknown Match criterion %r in %s" % (str(name), _CONFIG_FILE[daemon])
         close = difflib.get_close_matches(wanted, list(table), n=1, cutoff=0.6)
         if close:
             message += "; did you mean %r?" % table[close[0]].name

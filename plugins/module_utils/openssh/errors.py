@@ -26,13 +26,23 @@ class Problems(list):
     def add(self, message: str, where: str = "") -> None:
         self.append(OpenSSHConfigError(message, where))
 
+    def append(self, error: OpenSSHConfigError) -> None:
+        """Keep one flat list: an error that itself carries several problems adds each of them."""
+        inner = getattr(error, "problems", None)
+        if inner:
+            self.extend(inner)
+        else:
+            super().append(error)
+
     def raise_if_any(self) -> None:
         if self:
             if len(self) == 1:
                 raise self[0]
-            raise OpenSSHConfigError(
+            error = OpenSSHConfigError(
                 f"{len(self)} problems:\n" + "\n".join(f"  - {p}" for p in self)
             )
+            error.problems = list(self)
+            raise error
 
 
 class ApplyFailed(Exception):

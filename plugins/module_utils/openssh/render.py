@@ -112,8 +112,8 @@ def _lines_for(daemon: str, settings: Any, version: str, where: str, problems: P
         if in_block and daemon == "sshd":
             if not catalogue.allowed_in_match(daemon, keyword.name, version):
                 since = f" before OpenSSH {keyword.match_since}" if keyword.match_since and keyword.match else ""
-                problems.add(f"{keyword.name} is not allowed inside a Match block{since} (target: {version})",
-                             item_where)
+                target = f" (target: {version})" if version else ""
+                problems.add(f"{keyword.name} is not allowed inside a Match block{since}{target}", item_where)
                 continue
         try:
             lines = values.render_value(keyword, value, item_where, version)
@@ -162,7 +162,7 @@ def _words(text: str, where: str) -> List[str]:
     return words
 
 
-def _split_criteria(text: str, where: str) -> List[Tuple[str, Any]]:
+def split_criteria(text: str, where: str) -> List[Tuple[str, Any]]:
     """``"User alice Address 10.0.0.0/8"`` -> [("User", "alice"), ("Address", "10.0.0.0/8")]."""
     words = _words(text, where)
     pairs: List[Tuple[str, Any]] = []
@@ -183,6 +183,29 @@ def _split_criteria(text: str, where: str) -> List[Tuple[str, Any]]:
     if not pairs:
         raise OpenSSHConfigError("a Match block needs at least one criterion", where)
     return pairs
+
+
+def criteria_pairs(criteria: Any, where: str) -> List[Tuple[str, Optional[str]]]:
+    """Match criteria from data (a mapping or a string) as (name, argument) pairs.
+
+    The one criteria parser: render_config writes the ``Match`` line from it,
+    the sshd module derives ``sshd -T -C`` specs and the client module its
+    test destinations from it. A list argument becomes the comma-joined
+    pattern list; a criterion without argument has None. Anything that is
+    neither a mapping nor a string raises.
+    """
+    if isinstance(criteria, str):
+        values.check_text(criteria, where, "Match criteria")
+        return [(name, arg if arg is None else str(arg)) for name, arg in split_criteria(criteria, where)]
+    if isinstance(criteria, Mapping):
+        pairs: List[Tuple[str, Optional[str]]] = []
+        for name, arg in criteria.items():
+            if isinstance(arg, (list, tuple)):
+                arg = ",".join(str(a) for a in arg)
+            pairs.append((str(name), None if arg is None or arg is True else str(arg)))
+        return pairs
+    raise OpenSSHConfigError("criteria must be a mapping or a string, got %s" % values._type_name(criteria),
+                             where)
 
 
 def _criterion_argument(value: Any, where: str, command: bool) -> str:
@@ -232,7 +255,7 @@ def _match_line(daemon: str, criteria: Any, version: str, where: str, problems: 
     try:
         if isinstance(criteria, str):
             values.check_text(criteria, where, "Match criteria")
-            pairs = _split_criteria(criteria, where)
+            pairs = split_criteria(criteria, where)
         elif isinstance(criteria, Mapping):
             pairs = list(criteria.items())
             if not pairs:

@@ -409,10 +409,8 @@ def _patterns(value: Any) -> List[str]:
 
 def _criteria(block: Mapping[str, Any]) -> List[Tuple[str, Any]]:
     match = block.get("match")
-    if isinstance(match, Mapping):
-        return [(str(k), v) for k, v in match.items()]
-    if isinstance(match, str):
-        return render._split_criteria(match, "match")
+    if isinstance(match, (Mapping, str)):
+        return render.criteria_pairs(match, "match")
     return []
 
 

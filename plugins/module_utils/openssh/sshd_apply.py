@@ -26,6 +26,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     profiles,
     render,
     sshd_host as host,
+    text,
     values,
     version as ver,
 )
@@ -54,6 +55,7 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     include_dropins=dict(type="bool", default=True),
     distribution_defaults=dict(type="bool", default=True),
     dropin_dir=dict(type="path", default="/etc/ssh/sshd_config.d"),
+    allow_any_path=dict(type="bool", default=False),
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
     host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
@@ -69,7 +71,6 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     service=dict(type="str"),
 )
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
 
 
@@ -77,34 +78,6 @@ CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
 # ---------------------------------------------------------------------------
 # Controller side: check everything that does not depend on the host
 # ---------------------------------------------------------------------------
-
-def _criteria_pairs(criteria: Any, where: str, problems: Problems) -> List[Tuple[str, Optional[str]]]:
-    """Match criteria as (name, argument) pairs from a mapping or a string."""
-    pairs: List[Tuple[str, Optional[str]]] = []
-    if isinstance(criteria, Mapping):
-        for name, arg in criteria.items():
-            if isinstance(arg, (list, tuple)):
-                arg = ",".join(str(a) for a in arg)
-            pairs.append((str(name), None if arg is None or arg is True else str(arg)))
-    elif isinstance(criteria, str):
-        words = criteria.split()
-        i = 0
-        while i < len(words):
-            name = words[i]
-            if name.lower() in ("all", "invalid-user"):
-                pairs.append((name, None))
-                i += 1
-            else:
-                pairs.append((name, words[i + 1] if i + 1 < len(words) else ""))
-                i += 2
-    else:
-        problems.add("Match criteria must be a mapping or a string, not %s" % type(criteria).__name__, where)
-    for name, arg in pairs:
-        for text in (name, arg or ""):
-            if CONTROL.search(text):
-                problems.add("control character (newline, carriage return, NUL ...) in a Match criterion", where)
-    return pairs
-
 
 def contributed(contributions: Any, problems: Optional[Problems] = None
                 ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
@@ -152,42 +125,78 @@ def contributed(contributions: Any, problems: Optional[Problems] = None
     return settings, blocks
 
 
-def precheck(params: Mapping[str, Any]) -> None:
-    """Check keywords, values and Match blocks; raise OpenSSHConfigError listing every problem.
+#: the directory sshd reads its configuration from; managed paths stay inside unless allowed.
+CONFIG_ROOT = "/etc/ssh"
 
-    Version-independent: it knows every keyword of every release. The host
-    later checks that its own version has them.
+
+def check_paths(params: Mapping[str, Any], problems: Problems) -> None:
+    """Every path parameter: the same text check as values, absolute, and under /etc/ssh.
+
+    A path outside the directory sshd reads its configuration from (a new
+    file under /etc/sudoers.d, /etc/passwd) is refused unless the operator
+    sets ``allow_any_path`` on purpose.
     """
-    problems = Problems()
-    for name, value in (params.get("settings") or {}).items():
-        where = "settings.%s" % name
+    for name in ("config_path", "dropin_path", "dropin_dir"):
+        value = params.get(name)
+        if value in (None, ""):
+            continue
         try:
-            keyword = catalogue.lookup("sshd", str(name))
-            values.render_value(keyword, value, where)
+            text.check_managed_path(value, name, CONFIG_ROOT, bool(params.get("allow_any_path")))
         except OpenSSHConfigError as exc:
             problems.append(exc)
-    for index, block in enumerate(params.get("match") or []):
-        where = "match[%d]" % index
+
+
+def _plain_blocks(blocks: Any, where: str, problems: Problems) -> List[Dict[str, Any]]:
+    """Match blocks as render_config takes them; ``connection`` is checked here and left out."""
+    plain: List[Dict[str, Any]] = []
+    if not isinstance(blocks, (list, tuple)):
+        problems.add("expected a list of Match blocks", where)
+        return plain
+    for index, block in enumerate(blocks):
         if not isinstance(block, Mapping):
-            problems.add("a Match block is a mapping with criteria and settings", where)
+            plain.append(block)
             continue
-        for name, arg in _criteria_pairs(block.get("criteria"), where + ".criteria", problems):
-            if name.lower() not in catalogue.MATCH_CRITERIA["sshd"]:
-                known = sorted(c.name for c in catalogue.MATCH_CRITERIA["sshd"].values())
-                problems.add("unknown Match criterion %r (known: %s)" % (name, ", ".join(known)),
-                             where + ".criteria")
-        for name, value in (block.get("settings") or {}).items():
-            kwhere = "%s.settings.%s" % (where, name)
+        connection = block.get("connection")
+        if connection:
             try:
-                keyword = catalogue.lookup("sshd", str(name))
-                if not catalogue.allowed_in_match("sshd", keyword.name):
-                    problems.add("%s is not allowed inside a Match block (sshd_config(5))" % keyword.name, kwhere)
-                    continue
-                values.render_value(keyword, value, kwhere)
-            except OpenSSHConfigError as exc:
-                problems.append(exc)
-        if not block.get("settings"):
-            problems.add("a Match block needs at least one keyword", where + ".settings")
+                if not isinstance(connection, Mapping) or set(connection) - set(CONNECTION_KEYS):
+                    raise OpenSSHConfigError("connection takes %s" % ", ".join(CONNECTION_KEYS))
+                eff.connection_spec(**{k: str(v) for k, v in connection.items()})
+            except (OpenSSHConfigError, TypeError) as exc:
+                problems.add(str(exc), "%s[%d].connection" % (where, index))
+        plain.append({k: v for k, v in block.items() if k != "connection"})
+    return plain
+
+
+def precheck(params: Mapping[str, Any]) -> None:
+    """Check every keyword, value, Match block and path; raise OpenSSHConfigError listing every problem.
+
+    The data goes through render_config, the function the host renders
+    with, for no particular version: every check that does not depend on the
+    release runs here, and the host runs the same ones again plus those of
+    its version. The controller and the host cannot disagree.
+    """
+    problems = Problems()
+    sources = [("settings", params.get("settings") or {}, "match", params.get("match") or [])]
+    contributions = params.get("contributions") or {}
+    contributed(contributions, problems)
+    if isinstance(contributions, Mapping):
+        for name in sorted(contributions, key=str):
+            item = contributions[name]
+            if isinstance(item, Mapping):
+                where = "sshd_contribution_%s" % name
+                sources.append((where + ".settings", item.get("settings") or {},
+                                where + ".match", item.get("match") or []))
+    for settings_where, settings, blocks_where, blocks in sources:
+        try:
+            render.render_config("sshd", settings, _plain_blocks(blocks, blocks_where, problems), None,
+                                 "", settings_where=settings_where, blocks_where=blocks_where)
+        except OpenSSHConfigError as exc:
+            problems.append(exc)
+    try:
+        render.render_config("sshd", {}, [], None, params.get("header") or "")
+    except OpenSSHConfigError as exc:
+        problems.append(exc)
     try:
         profiles.check_options(params.get("profile_options"), params.get("profile") or "none")
     except OpenSSHConfigError as exc:
@@ -199,9 +208,13 @@ def precheck(params: Mapping[str, Any]) -> None:
                 values.parse_duration(value, name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
-    header = params.get("header") or ""
-    if "\0" in header or "\r" in header:
-        problems.add("NUL or carriage return in the header", "header")
+    check_paths(params, problems)
+    for name in ("guard_user", "guard_address", "service"):
+        if params.get(name):
+            try:
+                text.check_text(str(params[name]), name)
+            except OpenSSHConfigError as exc:
+                problems.append(exc)
     problems.raise_if_any()
 
 
@@ -250,10 +263,9 @@ def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[s
     Returns (spec, reason); spec is None when no literal matching connection
     can be derived (wildcards only, a group without members ...).
     """
-    problems = Problems()
     spec = {"user": default_user, "host": "localhost", "addr": "127.0.0.1",
             "laddr": "127.0.0.1", "lport": "22"}
-    for name, arg in _criteria_pairs(criteria, "match", problems):
+    for name, arg in render.criteria_pairs(criteria, "match"):
         key = name.lower()
         literal = _literal(arg)
         if key == "all":
@@ -331,7 +343,7 @@ def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], versio
     """The settings to write, layer over layer, each overriding the one before:
 
     distribution defaults (file mode) -> security profile -> idle/keepalive
-    policy -> the operator's own settings; then a ClientAliveCountMax 0, which
+    policy -> what other roles contribute -> the operator's own settings; then a ClientAliveCountMax 0, which
     since 8.2 disables the disconnect it was meant to enforce, becomes 1.
     """
     warnings: List[str] = []
@@ -349,9 +361,10 @@ def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], versio
         idle, idle_warnings, extras = keepalive.idle_policy(
             idle_timeout, dead_peer, version, "sshd", bool(params.get("idle_shell_fallback")))
         warnings += idle_warnings
+    extra, _ = contributed(params.get("contributions"))
     operator, count_warnings = keepalive.guard_count_max(params["settings"] or {}, version, "sshd")
     warnings += count_warnings
-    return merge_settings(base, profile, idle, operator), warnings, extras
+    return merge_settings(base, profile, idle, extra, operator), warnings, extras
 
 
 def _remove_types(requested: Sequence[str], version: str) -> List[str]:
@@ -473,7 +486,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     warnings += key_warnings
     result["host_keys"] = keys
 
-    blocks = list(params["match"] or [])
+    blocks = list(params["match"] or []) + contributed(params.get("contributions"))[1]
     target = params["config_path"] if params["mode"] == "file" else params["dropin_path"]
     result["path"] = target
     text = render.render_config(

@@ -110,3 +110,18 @@ def check_path(path: Any, where: str, what: str = "path") -> str:
         raise OpenSSHConfigError(
             "%s %r must not contain spaces, quotes, backslashes or wildcards" % (what, path), where)
     return path
+
+
+def check_managed_path(path: Any, where: str, root: str, allow_any: bool = False) -> str:
+    """check_path(), and inside ``root`` (the directory the daemon reads its files from).
+
+    Outside ``root`` only with ``allow_any`` (the operator's explicit opt-in):
+    otherwise a typo or a hostile inventory could make the module write
+    /etc/sudoers.d/x or read /etc/shadow into a diff.
+    """
+    check_path(path, where)
+    if not allow_any and not (path + "/").startswith(root.rstrip("/") + "/"):
+        raise OpenSSHConfigError(
+            "%r is outside %s, where OpenSSH reads its configuration; set allow_any_path: true (role "
+            "variable *_allow_any_path) if this is really meant" % (path, root), where)
+    return path

@@ -625,7 +625,7 @@ def test_criterion_checks_the_version():
         catalogue.criterion("ssh", "Tagged", "8.4p1")
     with pytest.raises(OpenSSHConfigError, match="Match version needs OpenSSH 10.0"):
         catalogue.criterion("ssh", "version", "9.2")
-    with pytest.raises(OpenSSHConfigError, match="unknown sshd_config Match criterion 'Usr'; did you mean 'User'"):
+    with pytest.raises(OpenSSHConfigError, match="unknown Match criterion 'Usr' in sshd_config; did you mean 'User'"):
         catalogue.criterion("sshd", "Usr", "9.2")
 
 
