@@ -261,6 +261,57 @@ class Certificate(object):
         self.signature_key = signature_key    # PublicKey of the CA
         self.public_blob = public_blob        # blob of the certified plain key
 
+    #: valid_before of a certificate that never expires
+    FOREVER = 0xFFFFFFFFFFFFFFFF
+
+    def option_values(self, critical: bool = True) -> Dict[str, str]:
+        """Critical options (or extensions) as name -> text value.
+
+        Values are SSH strings inside the option's data (``force-command``
+        holds the command, ``source-address`` the address list); flag options
+        and extensions (``permit-pty``) have empty data and give "".
+        """
+        raw = self.critical_options if critical else self.extensions
+        result = {}
+        for name, data in raw.items():
+            if not data:
+                result[name] = ""
+                continue
+            try:
+                result[name] = _Reader(data).text()
+            except ValueError:
+                result[name] = data.hex()
+        return result
+
+    def expired(self, now: float) -> bool:
+        return self.valid_before != self.FOREVER and now >= self.valid_before
+
+    def info(self) -> Dict[str, Any]:
+        """Every field as plain data (what ``ssh-keygen -L`` shows), times in UTC."""
+        def stamp(value, forever):
+            if value == forever:
+                return "forever" if forever else "always"
+            try:
+                return datetime.datetime.fromtimestamp(value, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (OverflowError, OSError, ValueError):
+                return str(value)
+        return {
+            "serial": self.serial,
+            "type": self.cert_type,
+            "key_id": self.key_id,
+            "principals": list(self.principals),
+            "valid_after": self.valid_after,
+            "valid_before": self.valid_before,
+            "valid_from": stamp(self.valid_after, 0),
+            "valid_to": stamp(self.valid_before, self.FOREVER),
+            "critical_options": self.option_values(True),
+            "extensions": sorted(self.extensions),
+            "signing_ca": {"type": self.signature_key.type_name,
+                           "fingerprint": self.signature_key.fingerprint,
+                           "public_key": self.signature_key.text()},
+            "key_fingerprint": fingerprint_sha256(self.public_blob),
+        }
+
     def as_dict(self) -> Dict[str, Any]:
         return {
             "serial": self.serial,
