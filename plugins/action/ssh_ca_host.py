@@ -42,6 +42,7 @@ ARGUMENT_SPEC = dict(
     principals_directory=dict(type="path", default="/etc/ssh/auth_principals"),
     revoked=dict(type="dict"),
     krl_path=dict(type="path", default="/etc/ssh/ssh_ca/revoked_keys.krl"),
+    krl_content=dict(type="str"),
     state_dir=dict(type="path"),
     config_path=dict(type="path", default="/etc/ssh/sshd_config"),
     reload=dict(type="bool", default=True),
@@ -83,7 +84,12 @@ class ActionModule(ActionBase):
             args["principals"] = {"directory": params["principals_directory"],
                                   "files": ca.principals_files(params["principals"], "principals"),
                                   "exclusive": True}
-        if params["revoked"] is not None:
+        if params["krl_content"] is not None:
+            if params["revoked"] is not None:
+                raise OpenSSHConfigError("give revoked (data) or krl_content (a KRL built elsewhere), not both",
+                                         "krl_content")
+            args["krl"] = {"path": params["krl_path"], "content": params["krl_content"]}
+        elif params["revoked"] is not None:
             revocations = ca.revocations_from_data(params["revoked"], "revoked")
             data = keygen.build_krl(ca.krl_sections(revocations, user_cas))
             args["krl"] = {"path": params["krl_path"], "content": base64.b64encode(data).decode("ascii")}

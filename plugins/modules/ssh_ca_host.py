@@ -90,6 +90,11 @@ options:
         C(certificates) (whole certificates). Serials and key IDs are revoked under every trusted user CA.
         Omit to manage no KRL; an empty mapping installs an empty KRL.
     type: dict
+  krl_content:
+    description:
+      - A KRL built elsewhere, in base64, instead of O(revoked). It is checked the same way (C(ssh-keygen -Q -l), no
+        trusted CA revoked) and refused, leaving the installed KRL alone, when it is empty or broken.
+    type: str
   krl_path:
     description: Where the KRL is installed.
     type: path
