@@ -119,6 +119,7 @@ class ActionModule(ActionBase):
         fraction = ca.check_fraction(params["renew_fraction"], "renew_fraction")
         args = self._prepare(params)
         first = self._module(args, task_vars)
+        executions = 1
         if first.get("failed"):
             result.update(first)
             return result
@@ -145,6 +146,7 @@ class ActionModule(ActionBase):
                 registry = ca.Registry(params["state_dir"])
                 with ca.signer_for(params["host_ca"], host_ca, "host_ca") as signer:
                     ca.sign_planned(due, signer, registry, host_ca, now)
+                executions += 1
                 second = self._module({"certificates": [{"path": d["name"], "content": d["certificate"].text()}
                                                         for d in due],
                                        "config_path": params["config_path"], "reload": params["reload"],
@@ -164,5 +166,6 @@ class ActionModule(ActionBase):
             if not settings["HostCertificate"]:
                 del settings["HostCertificate"]
         result["changed"] = changed
+        result["module_executions"] = executions
         result["sshd_contribution"] = {"settings": settings}
         return result

@@ -101,5 +101,5 @@ class ActionModule(ActionBase):
             if not params["return_certificates"]:
                 info.pop("certificate", None)
             certificates[decision["name"]] = info
-        return {"changed": bool(due), "certificates": certificates,
+        return {"changed": bool(due), "certificates": certificates, "module_executions": 0,
                 "signed": [d["name"] for d in due], "ca_fingerprint": authority.fingerprint}
