@@ -105,7 +105,8 @@ class ActionModule(ActionBase):
         principals = ca.host_principals(names, "host_principals")
         window = ca.window_from_data(params["host_validity"], None, None, "host_validity")
         requests, existing = [], {}
-        for item in first.get("host_keys") or []:
+        # sorted by path: sshd -T lists keys in config order, which the sshd role may change
+        for item in sorted(first.get("host_keys") or [], key=lambda entry: entry["path"]):
             key = ca.keys.parse_public_key(item["public_key"], item["path"] + ".pub")
             name = item["certificate_path"]
             requests.append(ca.CertRequest(

@@ -820,5 +820,5 @@ def describe(decision: Mapping[str, Any]) -> Dict[str, Any]:
         cert = certificate.certificate
         result.update(serial=cert.serial, key_id=cert.key_id, principals=list(cert.principals),
                       valid_from=iso(cert.valid_after), valid_to=iso(cert.valid_before),
-                      certificate=certificate.text())
+                      certificate=certificate.with_comment("").text())
     return result
