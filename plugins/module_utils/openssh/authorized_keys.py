@@ -28,6 +28,7 @@ import stat
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -84,7 +85,7 @@ class UserRequest(object):
 def _check_user_name(name: Any, where: str) -> str:
     if not isinstance(name, str) or not name:
         raise OpenSSHConfigError("name must be a non-empty string", where)
-    keys.check_text(name, where, "the user name")
+    check_text(name, where, "the user name")
     if "/" in name or name in (".", "..") or name.startswith("-") or any(c.isspace() for c in name):
         raise OpenSSHConfigError("%r is not a valid user name" % name, where)
     return name
@@ -115,7 +116,7 @@ def _parse_entry(entry: Dict[str, Any], where: str, rsa_min_bits: int) -> Tuple[
         raise OpenSSHConfigError("state must be present or absent, not %r" % state, where + ".state")
     comment = entry.get("comment")
     if comment is not None:
-        comment = keys.check_text(str(comment), where + ".comment", "the comment").strip()
+        comment = check_text(str(comment), where + ".comment", "the comment").strip()
     mapping = entry.get("options")
     lines = _entry_keys(entry, where)
     if comment is not None and len(lines) > 1:

@@ -26,10 +26,10 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     profiles,
     render,
     sshd_host as host,
-    text,
     values,
     version as ver,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
     ApplyFailed,
     OpenSSHConfigError,
@@ -141,7 +141,7 @@ def check_paths(params: Mapping[str, Any], problems: Problems) -> None:
         if value in (None, ""):
             continue
         try:
-            text.check_managed_path(value, name, CONFIG_ROOT, bool(params.get("allow_any_path")))
+            check_managed_path(value, name, CONFIG_ROOT, bool(params.get("allow_any_path")))
         except OpenSSHConfigError as exc:
             problems.append(exc)
 
@@ -212,7 +212,7 @@ def precheck(params: Mapping[str, Any]) -> None:
     for name in ("guard_user", "guard_address", "service"):
         if params.get(name):
             try:
-                text.check_text(str(params[name]), name)
+                check_text(str(params[name]), name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     problems.raise_if_any()

@@ -40,6 +40,10 @@ import ipaddress
 import re
 from typing import Any, List, Mapping, Optional, Tuple
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import (  # noqa: F401 (public here too)
+    check_text,
+    check_tree,
+)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -47,8 +51,6 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version i
     at_least,
 )
 
-# C0 controls, DEL, C1 controls and the Unicode line/paragraph separators.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _KEYWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 _ALGORITHM_RE = re.compile(r"^[a-z0-9@._+*?-]+\Z")
 _DURATION_RE = re.compile(r"^(?:\d+[smhdwSMHDW]?)+\Z")
@@ -126,38 +128,6 @@ _PRINTED_UPPER = frozenset({"loglevel", "syslogfacility", "fingerprinthash"})
 # ---------------------------------------------------------------------------
 # Universal checks
 # ---------------------------------------------------------------------------
-
-def _describe_char(char: str) -> str:
-    names = {"\n": "LF (\\n)", "\r": "CR (\\r)", "\x00": "NUL", "\t": "TAB"}
-    return names.get(char, f"U+{ord(char):04X}")
-
-
-def check_text(text: str, where: str, what: str = "value") -> str:
-    """Refuse control characters in ``text`` (a keyword, value or criterion)."""
-    found = _CONTROL_RE.search(text)
-    if found:
-        raise OpenSSHConfigError(
-            f"{what} contains the control character {_describe_char(found.group())} at position "
-            f"{found.start()}: line breaks and other control characters are never written to a "
-            "config file (they could inject a line)",
-            where,
-        )
-    return text
-
-
-def check_tree(value: Any, where: str) -> None:
-    """check_text() on every string inside ``value`` (dict keys included)."""
-    if isinstance(value, str):
-        check_text(value, where)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(key, str):
-                check_text(key, where, f"name {key!r}")
-            check_tree(item, f"{where}.{key}")
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            check_tree(item, f"{where}[{index}]")
-
 
 def check_keyword_name(name: Any, where: str) -> str:
     """A keyword as given in the data: a string of letters and digits."""
