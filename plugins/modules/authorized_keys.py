@@ -372,6 +372,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorize
     build_requests,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
 
 KEY_OPTIONS_SPEC = {
     "restrict": {"type": "bool"},
@@ -454,10 +455,7 @@ def run(module):
     result["invocation"] = {"module_args": echoed}
     failed = result["failed_users"]
     if failed:
-        shown = "; ".join("%s: %s" % item for item in list(failed.items())[:10])
-        more = " (and %d more)" % (len(failed) - 10) if len(failed) > 10 else ""
-        return result, "%d of %d users failed, the others were processed: %s%s" % (
-            len(failed), len(results), shown, more)
+        return result, failed_users_message(failed, len(results))
     return result, None
 
 

@@ -143,6 +143,9 @@ class Directory(object):
                 os.fchown(fd, owner[0], owner[1])
             os.fchmod(fd, create_mode)
         except OSError as exc:
+            info = self.lstat(name) if exc.errno in (errno.ENOTDIR, errno.ELOOP) else None
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                raise FileRefused("%s is a symbolic link; refusing to follow it" % path, path)
             raise FileRefused(_describe(exc, path), path)
         return Directory(fd, path)
 

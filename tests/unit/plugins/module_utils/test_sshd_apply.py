@@ -3,7 +3,7 @@ Match connection specs, the file layout and the controller precheck."""
 
 import pytest
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_apply, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, guard, sshd_apply, sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
 
@@ -13,49 +13,49 @@ def eff(**kw):
 
 class TestLockoutRules:
     def test_allowusers_without_the_operator_is_a_lockout(self):
-        problems = sshd_host.lockout_problems(eff(allowusers=["bob"]), "alice", 22, groups=["alice"])
+        problems = guard.lockout_problems(eff(allowusers=["bob"]), "alice", 22, groups=["alice"])
         assert problems == ["AllowUsers bob does not include alice"]
 
     def test_allowusers_pattern_and_user_at_host(self):
-        assert not sshd_host.lockout_problems(eff(allowusers=["al*"]), "alice", 22, groups=[])
-        assert not sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+        assert not guard.lockout_problems(eff(allowusers=["al*"]), "alice", 22, groups=[])
+        assert not guard.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
                                               addr="10.0.0.5", groups=[])
-        assert sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+        assert guard.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
                                           addr="192.0.2.1", groups=[])
 
     def test_denyusers_and_groups(self):
-        assert sshd_host.lockout_problems(eff(denyusers=["alice"]), "alice", 22, groups=[])
-        assert sshd_host.lockout_problems(eff(denygroups=["wheel"]), "alice", 22, groups=["wheel"])
-        assert sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["users"])
-        assert not sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["admins"])
+        assert guard.lockout_problems(eff(denyusers=["alice"]), "alice", 22, groups=[])
+        assert guard.lockout_problems(eff(denygroups=["wheel"]), "alice", 22, groups=["wheel"])
+        assert guard.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["users"])
+        assert not guard.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["admins"])
 
     def test_negated_group_pattern_does_not_allow(self):
-        assert sshd_host.lockout_problems(eff(allowgroups=["*,!users"]), "alice", 22, groups=["users"])
+        assert guard.lockout_problems(eff(allowgroups=["*,!users"]), "alice", 22, groups=["users"])
 
     @pytest.mark.parametrize("value,locked", [("no", True), ("forced-commands-only", True),
                                               ("without-password", False), ("yes", False)])
     def test_root_login(self, value, locked):
-        assert bool(sshd_host.lockout_problems(eff(permitrootlogin=value), "root", 22, groups=[])) is locked
+        assert bool(guard.lockout_problems(eff(permitrootlogin=value), "root", 22, groups=[])) is locked
 
     def test_prohibit_password_shuts_out_a_password_root(self):
-        assert sshd_host.lockout_problems(eff(permitrootlogin="without-password"), "root", 22,
+        assert guard.lockout_problems(eff(permitrootlogin="without-password"), "root", 22,
                                           auth="password", groups=[])
 
     def test_pubkey_off_and_authentication_methods(self):
-        assert sshd_host.lockout_problems(eff(pubkeyauthentication="no"), "alice", 22, groups=[])
-        assert sshd_host.lockout_problems(
+        assert guard.lockout_problems(eff(pubkeyauthentication="no"), "alice", 22, groups=[])
+        assert guard.lockout_problems(
             eff(authenticationmethods="publickey,keyboard-interactive"), "alice", 22, groups=[])
-        assert not sshd_host.lockout_problems(
+        assert not guard.lockout_problems(
             eff(authenticationmethods="publickey,keyboard-interactive publickey"), "alice", 22, groups=[])
 
     def test_port_the_inventory_does_not_use(self):
-        problems = sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:2222", "[::]:2222"]), "alice", 22,
+        problems = guard.lockout_problems(eff(listenaddress=["0.0.0.0:2222", "[::]:2222"]), "alice", 22,
                                               groups=[])
         assert problems and "2222" in problems[0]
-        assert not sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:22"]), "alice", 22, groups=[])
+        assert not guard.lockout_problems(eff(listenaddress=["0.0.0.0:22"]), "alice", 22, groups=[])
 
     def test_lost_key_file(self):
-        assert sshd_host.lockout_problems(eff(authorizedkeysfile="/etc/ssh/keys/%u"), "alice", 22,
+        assert guard.lockout_problems(eff(authorizedkeysfile="/etc/ssh/keys/%u"), "alice", 22,
                                           groups=[], key_files_present=False)
 
 
@@ -105,8 +105,12 @@ class TestLayout:
         main.write_text("Include %s/*.conf\nZ 1\n" % d)
         live = str(d / "00-sshsuite.conf")
         cand = str(tmp_path / "cand")
-        out = sshd_host.validation_main(str(main), {live: cand}, str(tmp_path))
-        lines = open(out).read().splitlines()
+        work = fileio.PrivateDirectory()
+        try:
+            out = config_files.validation_main(str(main), {live: cand}, work)
+            lines = open(out).read().splitlines()
+        finally:
+            work.close()
         assert lines == ["Include %s" % cand, "Include %s/10-a.conf" % d, "Include %s/50-b.conf" % d, "Z 1"]
 
     def test_files_read_follows_includes_in_order(self, tmp_path):
@@ -116,7 +120,7 @@ class TestLayout:
         (d / "a.conf").write_text("A 1\n")
         main = tmp_path / "main"
         main.write_text("Include %s/*.conf\n" % d)
-        assert sshd_host.files_read(str(main)) == [str(main), str(d / "a.conf"), str(d / "b.conf")]
+        assert config_files.files_read(str(main)) == [str(main), str(d / "a.conf"), str(d / "b.conf")]
 
 
 class TestLayers:
