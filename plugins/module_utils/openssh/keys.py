@@ -730,7 +730,8 @@ def render_options(options: Sequence[KeyOption]) -> str:
 
 # -- structured input -------------------------------------------------------
 
-_MAPPING_ALIASES = {
+#: option names as roles write them (x11_forwarding) -> the sshd option.
+MAPPING_ALIASES = {
     "x11_forwarding": "x11-forwarding",
     "cert_authority": "cert-authority",
     "expiry_time": "expiry-time",
@@ -791,7 +792,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
         if not isinstance(raw_name, str):
             raise OpenSSHConfigError("option names must be strings", where)
         lower = raw_name.lower()
-        base = _MAPPING_ALIASES.get(lower, lower.replace("_", "-"))
+        base = MAPPING_ALIASES.get(lower, lower.replace("_", "-"))
         here = "%s.%s" % (where, raw_name) if where else raw_name
         spec = OPTION_SPECS.get(base)
         if spec is None:
