@@ -70,6 +70,17 @@ def _describe(exc: OSError, path: str) -> str:
     return "%s: %s" % (path, exc.strerror or exc)
 
 
+def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
+    """_describe(), saying "symbolic link" also where O_DIRECTORY made the kernel say ENOTDIR."""
+    if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+        try:
+            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return "%s is a symbolic link; refusing to follow it" % path
+        except OSError:
+            pass
+    return _describe(exc, path)
+
+
 def backup_name(name: str) -> str:
     """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
@@ -113,6 +124,46 @@ class Directory(object):
                 raise
         return directory
 
+    @classmethod
+    def walk(cls, path: str, owners: Iterable[int] = (0,)) -> "Directory":
+        """Open ``path`` one component at a time from ``/``, following no link anywhere.
+
+        For a directory that may lie below one a user controls (``~/.ssh``)
+        when the caller cannot hold a descriptor from the start (a restore
+        that runs minutes later): no symlink on the way can redirect it. The
+        directory reached must belong to one of ``owners``; when that is
+        root alone it must also be writable by nobody else.
+        """
+        if not os.path.isabs(path):
+            raise FileRefused("%s is not an absolute path" % path, path)
+        fd = os.open("/", _DIR_FLAGS)
+        walked = "/"
+        try:
+            for part in [p for p in path.split("/") if p]:
+                walked = os.path.join(walked, part)
+                try:
+                    child = os.open(part, _DIR_FLAGS | _O_NOFOLLOW, dir_fd=fd)
+                except OSError as exc:
+                    raise FileRefused(_describe_at(exc, fd, part, walked), walked)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        directory = cls(fd, path)
+        allowed = tuple(owners)
+        info = os.fstat(fd)
+        if allowed == (0,):
+            try:
+                directory.check_trusted()
+            except BaseException:
+                directory.close()
+                raise
+        elif info.st_uid not in allowed:
+            directory.close()
+            raise FileRefused("%s is owned by uid %d; refusing to write into it" % (path, info.st_uid), path)
+        return directory
+
     def check_trusted(self) -> None:
         info = os.fstat(self.fd)
         if info.st_uid != 0:
@@ -143,10 +194,7 @@ class Directory(object):
                 os.fchown(fd, owner[0], owner[1])
             os.fchmod(fd, create_mode)
         except OSError as exc:
-            info = self.lstat(name) if exc.errno in (errno.ENOTDIR, errno.ELOOP) else None
-            if info is not None and stat.S_ISLNK(info.st_mode):
-                raise FileRefused("%s is a symbolic link; refusing to follow it" % path, path)
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(_describe_at(exc, self.fd, name, path), path)
         return Directory(fd, path)
 
     # -- reading -------------------------------------------------------------------------

@@ -20,13 +20,15 @@ its changes and reloads what must be reloaded. Then:
   restores the files and restarts sshd when the time is up.
 
 The restore script is written out from ``RESTORE_SCRIPT`` (it must run after
-the module and its module_utils are gone) and needs only Python 3's standard
-library. It writes each file the way fileio.py does (a new file created with
-O_EXCL|O_NOFOLLOW in the target directory, fsync, fchown, fchmod, rename).
+the module and its module_utils are gone), with a copy of fileio.py beside
+it: the restore writes with the collection's one safe writer, and reaches
+each directory without following a link (``Directory.walk``), because a
+user's ~/.ssh may have been swapped for a symlink in the meantime.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -34,8 +36,9 @@ import stat
 import subprocess
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import errors as errors_module
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
@@ -50,9 +53,12 @@ RESTORE_SCRIPT = r'''#!/usr/bin/env python3
 #   restore.py run      restore now (the timer or the detached process calls this)
 #   restore.py wait     sleep until the deadline, then run (the detached process)
 #   restore.py confirm  cancel: the change was proven by a fresh login
+# Files are written with the collection's own fileio.py, shipped next to this script.
 import json, os, signal, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio  # noqa: E402
 
 
 def load():
@@ -61,39 +67,20 @@ def load():
 
 
 def mark(name, data):
-    path = os.path.join(HERE, name)
-    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle)
-    os.rename(path + ".tmp", path)
+    with fileio.Directory.open(HERE, trusted=True) as here:
+        here.write(name, json.dumps(data).encode("utf-8"), mode=0o600)
 
 
 def put_back(entry):
-    path = entry["path"]
-    parent = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY)
-    name = os.path.basename(path)
-    try:
+    owners = tuple(entry.get("dir_owners") or (0,))
+    with fileio.Directory.walk(os.path.dirname(entry["path"]), owners) as directory:
+        name = os.path.basename(entry["path"])
         if entry["state"] == "absent":
-            try:
-                os.unlink(name, dir_fd=parent)
-            except FileNotFoundError:
-                pass
-            return
-        with open(os.path.join(HERE, entry["copy"]), "rb") as handle:
-            data = handle.read()
-        temporary = ".sshsuite-restore-%s.tmp" % os.urandom(8).hex()
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=parent)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-            os.fchown(fd, entry["uid"], entry["gid"])
-            os.fchmod(fd, entry["mode"])
-        finally:
-            os.close(fd)
-        os.rename(temporary, name, src_dir_fd=parent, dst_dir_fd=parent)
-        os.fsync(parent)
-    finally:
-        os.close(parent)
+            directory.unlink(name)
+        else:
+            with open(os.path.join(HERE, entry["copy"]), "rb") as handle:
+                directory.write(name, handle.read(), entry["uid"], entry["gid"], entry["mode"])
+        directory.sync()
 
 
 def command(argv):
@@ -140,7 +127,7 @@ def run():
     for entry in reversed(manifest["files"]):
         try:
             put_back(entry)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             errors.append("%s: %s" % (entry["path"], exc))
     action = restart(manifest.get("service"))
     report = {"id": manifest["id"], "restored_at": time.time(), "files": [e["path"] for e in manifest["files"]],
@@ -165,9 +152,8 @@ def confirm():
             os.kill(manifest["pid"], signal.SIGTERM)
         except OSError:
             pass
-    for name in sorted(os.listdir(HERE)):
-        os.unlink(os.path.join(HERE, name))
-    os.rmdir(HERE)
+    import shutil
+    shutil.rmtree(HERE, ignore_errors=True)
     sys.stdout.write("confirmed %s\n" % manifest["id"])
     return 0
 
@@ -184,6 +170,29 @@ def wait():
 if __name__ == "__main__":
     sys.exit({"run": run, "wait": wait, "confirm": confirm}[sys.argv[1]]())
 '''
+
+
+def _ship_fileio(directory: fileio.Directory) -> None:
+    """Put fileio.py (and errors.py, which it imports) under ``lib/`` for the restore script.
+
+    The restore runs after the module and its module_utils are gone; it
+    writes with the same safe writer as every module, read here from the
+    module_utils the module was shipped with.
+    """
+    path = "lib/ansible_collections/sshsuite/openssh/plugins/module_utils/openssh".split("/")
+    current = directory
+    opened = []
+    for part in path:
+        current = current.child(part, create_mode=0o700, owner=(0, 0))
+        opened.append(current)
+    try:
+        for module in (fileio, errors_module):
+            current.write(module.__name__.rsplit(".", 1)[-1] + ".py",
+                          inspect.getsource(module).encode("utf-8"), mode=0o600, sync=False)
+        current.sync()
+    finally:
+        for item in opened:
+            item.close()
 
 
 class RollbackPending(OpenSSHConfigError):
@@ -261,39 +270,48 @@ class Transaction(object):
                                      manifest.get("python", "python3"),
                                      os.path.join(self.state_dir, manifest.get("id", "?"), SCRIPT)))
 
-    def snapshot(self, path: str) -> None:
-        """Record ``path`` as it is now (content, owner, mode; or absent), once per run."""
+    def snapshot(self, path: str, dir_owners: Sequence[int] = (0,)) -> None:
+        """Record ``path`` as it is now (content, owner, mode; or absent), once per run.
+
+        ``dir_owners``: who may own the directory (root alone for /etc/ssh;
+        ``(0, uid)`` for a user's ~/.ssh). The directory is reached without
+        following any link, now and when the file is put back.
+        """
         if path in self._paths:
             return
         self._paths.add(path)
-        info = fileio.file_stat(path)
-        if info is None:
-            self.entries.append({"path": path, "state": "absent"})
-            return
-        if not stat.S_ISREG(info.st_mode):
-            raise OpenSSHConfigError("%s is not a regular file; refusing to replace it" % path, path)
-        data = fileio.read_file(path, owners=None)
-        copy = "%d.orig" % len(self.entries)
-        self.data[copy] = data or b""
-        self.entries.append({"path": path, "state": "file", "copy": copy, "uid": info.st_uid,
-                             "gid": info.st_gid, "mode": stat.S_IMODE(info.st_mode)})
+        entry: Dict[str, Any] = {"path": path, "dir_owners": list(dir_owners)}
+        with fileio.Directory.walk(os.path.dirname(path), dir_owners) as directory:
+            info = directory.lstat(os.path.basename(path))
+            if info is None:
+                entry["state"] = "absent"
+            else:
+                data, info = directory.read(os.path.basename(path))
+                entry.update(state="file", copy="%d.orig" % len(self.entries), uid=info.st_uid, gid=info.st_gid,
+                             mode=stat.S_IMODE(info.st_mode))
+                self.data[entry["copy"]] = data or b""
+        self.entries.append(entry)
 
     def undo(self) -> List[str]:
         """Restore every recorded file now, newest change first; returns problems (empty when all went back)."""
         errors = []
         for entry in reversed(self.entries):
             try:
-                if entry["state"] == "absent":
-                    fileio.remove_file(entry["path"])
-                else:
-                    fileio.write_file(entry["path"], self.data[entry["copy"]], entry["uid"], entry["gid"],
-                                      entry["mode"])
+                with fileio.Directory.walk(os.path.dirname(entry["path"]), entry["dir_owners"]) as directory:
+                    name = os.path.basename(entry["path"])
+                    if entry["state"] == "absent":
+                        directory.unlink(name)
+                    else:
+                        directory.write(name, self.data[entry["copy"]], entry["uid"], entry["gid"], entry["mode"])
             except (OSError, OpenSSHConfigError) as exc:
                 errors.append("%s: %s" % (entry["path"], exc))
         return errors
 
-    def arm(self, timeout: int, python: Optional[str] = None) -> Dict[str, Any]:
-        """Schedule the restore in ``timeout`` seconds; returns what the controller needs to confirm."""
+    def arm(self, timeout: int, python: Optional[str] = None, method: Optional[str] = None) -> Dict[str, Any]:
+        """Schedule the restore in ``timeout`` seconds; returns what the controller needs to confirm.
+
+        ``method``: systemd or process; by default systemd where it runs.
+        """
         python = python or sys.executable or "/usr/bin/python3"
         ident = time.strftime("%Y%m%dT%H%M%S") + "-" + os.urandom(3).hex()
         unit = UNIT_PREFIX + ident
@@ -305,11 +323,14 @@ class Transaction(object):
             directory = states.child(ident, create_mode=0o700, owner=(0, 0))
         manifest = {"id": ident, "unit": unit, "deadline": deadline, "timeout": timeout, "python": python,
                     "files": self.entries, "service": self.service, "created": _now()}
-        systemd = os.path.isdir("/run/systemd/system") and shutil.which("systemd-run") is not None
-        manifest["method"] = "systemd" if systemd else "process"
+        if method is None:
+            method = "systemd" if os.path.isdir("/run/systemd/system") and shutil.which("systemd-run") else "process"
+        systemd = method == "systemd"
+        manifest["method"] = method
         with directory:
             for copy, data in self.data.items():
                 directory.write(copy, data, mode=0o600, sync=False)
+            _ship_fileio(directory)
             directory.write(SCRIPT, RESTORE_SCRIPT.encode("utf-8"), mode=0o700, sync=False)
             directory.write(MANIFEST, json.dumps(manifest).encode("utf-8"), mode=0o600)
             script = os.path.join(directory.path, SCRIPT)

@@ -437,6 +437,10 @@ def _render_maxstartups(keyword: Any, value: Any, where: str) -> Tuple[str, str]
     if len(parts) not in (1, 3) or not all(re.match(r"^\d+\Z", p) for p in parts):
         raise OpenSSHConfigError(f"{text!r}: expected a number or start:rate:full (e.g. 10:30:100)", where)
     numbers = [int(p) for p in parts]
+    if numbers[0] == 0:
+        # 8.4 accepts it and then drops every new connection; later releases refuse it
+        raise OpenSSHConfigError(f"{text!r}: MaxStartups must allow at least one unauthenticated connection "
+                                 "(0 makes sshd drop every new connection)", where)
     if len(numbers) == 1:
         return text, f"{numbers[0]}:30:{numbers[0]}"
     start, rate, full = numbers
@@ -777,7 +781,24 @@ def render_value(keyword: Any, value: Any, where: str, version: Optional[str] = 
         lines = [" ".join(written)]
     for line in lines:
         check_comment_char(line, where, version)
+        check_equals_sign(keyword, line, where, version)
     return lines
+
+
+#: keywords whose words sshd before 8.7 split at '=' (strdelim): "AllowUsers a=b" is two users.
+_EQUALS_SPLIT = frozenset({"allowusers", "denyusers", "allowgroups", "denygroups"})
+
+
+def check_equals_sign(keyword: Any, text: str, where: str, version: Optional[str]) -> None:
+    """Refuse '=' inside an access-list word where sshd of ``version`` would split the word there."""
+    if "=" not in text or keyword.name.lower() not in _EQUALS_SPLIT:
+        return
+    if version is None or not at_least(version, "8.7"):
+        raise OpenSSHConfigError(
+            f"{text!r} contains '=': OpenSSH before 8.7 splits {keyword.name} words at '=' ('a=b' is the two "
+            "entries 'a' and 'b')" + ("" if version else " (no target version given, so the oldest rules apply)"),
+            where,
+        )
 
 
 def _special(daemon: str, key: str, word: str, version: Optional[str]) -> str:
