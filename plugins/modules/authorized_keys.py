@@ -205,6 +205,20 @@ options:
     description: Smallest RSA modulus accepted, in bits. sshd's own floor is 1024.
     type: int
     default: 2048
+  allow_any_path:
+    description: O(central_directory) must lie under C(/etc/ssh); V(true) allows any absolute path.
+    type: bool
+    default: false
+  confirm_user:
+    description:
+      - The user Ansible connects as (the action plugin fills it in for ssh and paramiko connections). When the
+        run changes this user's file, the module records it and arms an automatic rollback that puts the old
+        file back after O(confirm_timeout) seconds unless a fresh login confirms the change first.
+    type: str
+  confirm_timeout:
+    description: Seconds the confirmation may take; V(0) arms nothing.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
