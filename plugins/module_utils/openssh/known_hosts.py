@@ -450,19 +450,23 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
             raw = line.render()
             line.text = raw
         survivors.append((raw, line))
-    by_key: Dict[Tuple[Optional[str], bytes], List[KnownHostLine]] = {}
+    plain_lines: Dict[Tuple[Optional[str], bytes, Tuple[str, ...]], KnownHostLine] = {}
+    hashed_lines: Dict[Tuple[Optional[str], bytes], List[KnownHostLine]] = {}
     for _, line in survivors:
-        if line is not None:
-            by_key.setdefault((line.marker, line.key.blob), []).append(line)
+        if line is None:
+            continue
+        if line.hashed:
+            hashed_lines.setdefault((line.marker, line.key.blob), []).append(line)
+        else:
+            plain_lines.setdefault((line.marker, line.key.blob, tuple(line.hosts)), line)
 
     def reusable(marker, hosts, key, want_hash) -> Optional[KnownHostLine]:
-        for line in by_key.get((marker, key.blob), ()):
-            if want_hash:
-                if line.hashed and hashed_matches(line.hosts[0], hosts[0]):
+        if want_hash:
+            for line in hashed_lines.get((marker, key.blob), ()):
+                if hashed_matches(line.hosts[0], hosts[0]):
                     return line
-            elif not exclusive and not line.hashed and line.hosts == list(hosts):
-                return line
-        return None
+            return None
+        return None if exclusive else plain_lines.get((marker, key.blob, tuple(hosts)))
 
     # 2. the managed lines; an existing line that says the same is kept as it is
     managed_out: List[str] = []
