@@ -296,7 +296,7 @@ def connection_spec(
             continue
         where = f"connection_spec.{key}"
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            problems.add(f"expected a string, got {values._type_name(value)}", where)
+            problems.add(f"expected a string, got {values.type_name(value)}", where)
             continue
         text = str(value)
         try:

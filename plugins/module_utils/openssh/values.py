@@ -180,7 +180,7 @@ def quote_word(text: str, where: str) -> str:
 # Scalar helpers
 # ---------------------------------------------------------------------------
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -195,13 +195,13 @@ def _type_name(value: Any) -> str:
 def _scalar(value: Any, where: str, allow_int: bool = True) -> str:
     """A non-empty string from a str (or int); anything else is an error."""
     if isinstance(value, bool) or value is None or isinstance(value, (Mapping, list, tuple, set, frozenset)):
-        raise OpenSSHConfigError(f"expected a single word or text, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a single word or text, got {type_name(value)}", where)
     if isinstance(value, int) and allow_int:
         return str(value)
     if isinstance(value, float) and allow_int and value.is_integer():
         return str(int(value))
     if not isinstance(value, str):
-        raise OpenSSHConfigError(f"expected a string, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a string, got {type_name(value)}", where)
     check_text(value, where)
     text = value.strip(" ")
     if not text:
@@ -219,7 +219,7 @@ def _word(value: Any, where: str) -> str:
 def parse_duration(value: Any, where: str) -> int:
     """sshd time format (``30``, ``30s``, ``5m``, ``1h30m``, ``1w``) or an int -> seconds."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise OpenSSHConfigError(f"expected a time (e.g. 30, 30s, 5m, 1h30m), got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a time (e.g. 30, 30s, 5m, 1h30m), got {type_name(value)}", where)
     if isinstance(value, int):
         seconds = value
     else:
@@ -243,7 +243,7 @@ def parse_duration(value: Any, where: str) -> int:
 def parse_size(value: Any, where: str) -> int:
     """RekeyLimit size: bytes, or a number with K, M or G (powers of 1024)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise OpenSSHConfigError(f"expected a size (e.g. 1G, 500M), got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a size (e.g. 1G, 500M), got {type_name(value)}", where)
     if isinstance(value, int):
         size = value
     else:
@@ -268,7 +268,7 @@ def to_yesno(value: Any, where: str) -> str:
         if word in ("no", "false"):
             return "no"
         raise OpenSSHConfigError(f"expected yes or no, got {value!r}", where)
-    raise OpenSSHConfigError(f"expected yes or no (or a boolean), got {_type_name(value)}", where)
+    raise OpenSSHConfigError(f"expected yes or no (or a boolean), got {type_name(value)}", where)
 
 
 def _to_int(value: Any, where: str, keyword: Any = None) -> int:
@@ -347,7 +347,7 @@ def _render_algorithms(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
             raise OpenSSHConfigError("needs at least one algorithm, got an empty list", where)
         items = [(_scalar(item, f"{where}[{index}]"), f"{where}[{index}]") for index, item in enumerate(value)]
     else:
-        raise OpenSSHConfigError(f"expected a comma-separated list of algorithms, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a comma-separated list of algorithms, got {type_name(value)}", where)
     prefix = ""
     names: List[str] = []
     for index, (item, item_where) in enumerate(items):
@@ -532,7 +532,7 @@ def _render_setenv(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
 def _render_octal(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
     if not isinstance(value, str):
         raise OpenSSHConfigError(
-            f"give the mask as a quoted string of octal digits (e.g. '0177'), got {_type_name(value)}: "
+            f"give the mask as a quoted string of octal digits (e.g. '0177'), got {type_name(value)}: "
             "YAML reads 0177 and 177 as different numbers",
             where,
         )
@@ -698,7 +698,7 @@ def _items(keyword: Any, value: Any, where: str) -> List[Tuple[Any, str]]:
                 pairs.append(((key, item), item_where))
             else:
                 if isinstance(item, bool) or isinstance(item, (Mapping, list, tuple)) or item is None:
-                    raise OpenSSHConfigError(f"expected a single value, got {_type_name(item)}", item_where)
+                    raise OpenSSHConfigError(f"expected a single value, got {type_name(item)}", item_where)
                 pairs.append((f"{key}{joiner}{item}", item_where))
         return pairs
     if isinstance(value, (list, tuple, set, frozenset)):
