@@ -21,7 +21,6 @@ changed); it is what the unit tests exercise most.
 
 from __future__ import annotations
 
-import errno
 import os
 import pwd
 import stat
@@ -377,14 +376,6 @@ class AccountDirectory(object):
         return entry
 
 
-def _describe_os_error(exc: OSError, path: str) -> str:
-    if exc.errno == errno.ELOOP:
-        return "%s is a symbolic link; refusing to follow it" % path
-    if exc.errno == errno.ENOTDIR:
-        return "%s is not a directory" % path
-    return "%s: %s" % (path, exc.strerror or exc)
-
-
 class AuthorizedKeysWriter(object):
     """Applies UserRequests to the file system (or only plans, in check mode).
 
@@ -436,7 +427,7 @@ class AuthorizedKeysWriter(object):
         except (UserFailure, fileio.FileRefused) as exc:
             result.update(status="failed", msg=getattr(exc, "message", None) or str(exc))
         except OSError as exc:
-            result.update(status="failed", msg=_describe_os_error(exc, exc.filename or result["path"]))
+            result.update(status="failed", msg=fileio.describe_os_error(exc, exc.filename or result["path"]))
         if result["changed"] and result["status"] == "ok":
             result["status"] = "changed"
         return result
@@ -448,7 +439,7 @@ class AuthorizedKeysWriter(object):
         try:
             self._central.sync()
         except OSError as exc:
-            return _describe_os_error(exc, self.layout.central_directory)
+            return fileio.describe_os_error(exc, self.layout.central_directory)
         finally:
             self._central.close()
             self._central = None
@@ -549,12 +540,7 @@ class AuthorizedKeysWriter(object):
     # -- shared ----------------------------------------------------------
     def _fix_metadata(self, directory: fileio.Directory, path: str, uid: int, gid: int, mode: int,
                       result: Dict[str, Any], what: str) -> None:
-        info = os.fstat(directory.fd)
-        fixes = []
-        if info.st_uid != uid or info.st_gid != gid:
-            fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
-        if stat.S_IMODE(info.st_mode) != mode:
-            fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+        fixes = directory.metadata_fixes(uid, gid, mode)
         if fixes:
             if not self.check_mode:
                 directory.set_own_metadata(uid, gid, mode)
@@ -594,11 +580,7 @@ class AuthorizedKeysWriter(object):
                 directory.write(name, new, uid, gid, mode, sync=False)
             return
         # same bytes: only metadata may differ
-        fixes = []
-        if info.st_uid != uid or info.st_gid != gid:
-            fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
-        if stat.S_IMODE(info.st_mode) != mode:
-            fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+        fixes = fileio.metadata_fixes(info, uid, gid, mode)
         if fixes:
             result["changed"] = True
             result.setdefault("metadata", []).append("file %s: %s" % (path, ", ".join(fixes)))

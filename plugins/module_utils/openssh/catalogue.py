@@ -106,7 +106,6 @@ source win):
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple, Union
 

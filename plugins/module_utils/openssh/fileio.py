@@ -42,7 +42,7 @@ import shutil
 import stat
 import tempfile
 import time
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
@@ -62,7 +62,7 @@ class FileRefused(OpenSSHConfigError):
     """A file or directory that the rules above forbid touching (named in the message)."""
 
 
-def _describe(exc: OSError, path: str) -> str:
+def describe_os_error(exc: OSError, path: str) -> str:
     if exc.errno == errno.ELOOP:
         return "%s is a symbolic link; refusing to follow it" % path
     if exc.errno == errno.ENOTDIR:
@@ -71,19 +71,29 @@ def _describe(exc: OSError, path: str) -> str:
 
 
 def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
-    """_describe(), saying "symbolic link" also where O_DIRECTORY made the kernel say ENOTDIR."""
+    """describe_os_error(), saying "symbolic link" also where O_DIRECTORY made the kernel say ENOTDIR."""
     if exc.errno in (errno.ENOTDIR, errno.ELOOP):
         try:
             if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
                 return "%s is a symbolic link; refusing to follow it" % path
         except OSError:
             pass
-    return _describe(exc, path)
+    return describe_os_error(exc, path)
 
 
 def backup_name(name: str) -> str:
     """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+def metadata_fixes(info: os.stat_result, uid: int, gid: int, mode: int) -> List[str]:
+    """The owner and mode changes that would give ``info`` this owner and mode, as readable text."""
+    fixes = []
+    if (info.st_uid, info.st_gid) != (uid, gid):
+        fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
+    if stat.S_IMODE(info.st_mode) != mode:
+        fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+    return fixes
 
 
 class Directory(object):
@@ -114,7 +124,7 @@ class Directory(object):
             os.makedirs(path, create_mode, exist_ok=True)
             fd = os.open(path, _DIR_FLAGS)
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         directory = cls(fd, path)
         if trusted:
             try:
@@ -212,7 +222,7 @@ class Directory(object):
         except FileNotFoundError:
             return None, None
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -327,6 +337,11 @@ class Directory(object):
             return changed
         finally:
             os.close(fd)
+
+    def metadata_fixes(self, uid: int, gid: int, mode: int, info: Optional[os.stat_result] = None) -> List[str]:
+        """What set_own_metadata would change ("owner 0:0 -> 1000:1000", "mode 0755 -> 0700"); ``info``:
+        a file's stat instead of the directory's."""
+        return metadata_fixes(info or os.fstat(self.fd), uid, gid, mode)
 
     def set_own_metadata(self, uid: int, gid: int, mode: int) -> bool:
         """The same for the directory itself."""

@@ -397,19 +397,26 @@ def _any_host_public_key() -> Optional[str]:
     return None
 
 
+def _referenced(keyword: str, path: str, problems: List[str]) -> Optional[bytes]:
+    """The content of a file a keyword names, or None with the problem recorded."""
+    try:
+        data = fileio.read_file(path, owners=None)
+    except (OSError, fileio.FileRefused) as exc:
+        problems.append("%s %s cannot be read: %s" % (keyword, path, exc))
+        return None
+    if data is None:
+        problems.append("%s %s does not exist" % (keyword, path))
+    return data
+
+
 def referenced_file_problems(effective: Effective, user: str, host_keys: Sequence[str]) -> List[str]:
     """Files sshd_config points at that must exist and be usable (RevokedKeys is revoked_keys_check's)."""
     problems: List[str] = []
     for path in _values(effective, "trustedusercakeys"):
         if path.lower() == "none":
             continue
-        try:
-            data = fileio.read_file(path, owners=None)
-        except (OSError, fileio.FileRefused) as exc:
-            problems.append("TrustedUserCAKeys %s cannot be read: %s" % (path, exc))
-            continue
+        data = _referenced("TrustedUserCAKeys", path, problems)
         if data is None:
-            problems.append("TrustedUserCAKeys %s does not exist" % path)
             continue
         for number, line in keys.iter_key_texts(data.decode("utf-8", "replace")):
             if keys.blob_of_line(line) is None:
@@ -422,13 +429,8 @@ def referenced_file_problems(effective: Effective, user: str, host_keys: Sequenc
         if blob:
             served.add(blob)
     for path in _values(effective, "hostcertificate"):
-        try:
-            data = fileio.read_file(path, owners=None)
-        except (OSError, fileio.FileRefused) as exc:
-            problems.append("HostCertificate %s cannot be read: %s" % (path, exc))
-            continue
+        data = _referenced("HostCertificate", path, problems)
         if data is None:
-            problems.append("HostCertificate %s does not exist" % path)
             continue
         try:
             cert = keys.parse_public_key(data.decode("ascii", "replace").strip(), path)

@@ -16,10 +16,9 @@ import ipaddress
 import os
 import re
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
-    catalogue,
     effective as eff,
     config_files,
     fileio,

@@ -12,15 +12,11 @@ so the logic can be unit-tested without a host.
 
 from __future__ import annotations
 
-import fnmatch
-import glob
-import grp
 import os
-import pwd
 import socket
 import subprocess
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
