@@ -19,8 +19,9 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
-    effective as eff,
+    catalogue,
     config_files,
+    effective as eff,
     fileio,
     guard,
     keepalive,
@@ -319,12 +320,17 @@ def distribution_defaults() -> Dict[str, Any]:
 
 
 def merge_settings(*layers: Mapping[str, Any]) -> Dict[str, Any]:
-    """Later layers override earlier ones, keyword by keyword, whatever the case of the name."""
+    """Later layers override earlier ones, keyword by keyword, whatever the case or spelling.
+
+    An operator who writes PubkeyAcceptedKeyTypes (the pre-8.5 name, common in
+    inventories from other roles) overrides the profile's
+    PubkeyAcceptedAlgorithms: one keyword, two spellings (catalogue.family).
+    """
     merged: Dict[str, Any] = {}
     names: Dict[str, str] = {}
     for layer in layers:
         for name, value in (layer or {}).items():
-            key = str(name).lower()
+            key = catalogue.family("sshd", str(name))
             if key in names:
                 del merged[names[key]]
             names[key] = str(name)

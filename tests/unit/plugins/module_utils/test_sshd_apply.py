@@ -174,3 +174,13 @@ class TestPrecheck:
     def test_good_input_passes(self):
         sshd_apply.precheck(self.base(settings={"AllowUsers": ["alice", "bob"], "ClientAliveInterval": "5m"},
                                       match=[{"criteria": {"User": "bob"}, "settings": {"PermitTTY": False}}]))
+
+
+def test_an_old_spelling_from_the_operator_overrides_the_profiles_new_one():
+    """Issue 20: PubkeyAcceptedKeyTypes from the operator was 'given twice' with the profile's name."""
+    merged = sshd_apply.merge_settings({"PubkeyAcceptedAlgorithms": "ssh-ed25519", "UsePAM": True},
+                                       {"PubkeyAcceptedKeyTypes": "ssh-ed25519,rsa-sha2-512"})
+    assert merged == {"UsePAM": True, "PubkeyAcceptedKeyTypes": "ssh-ed25519,rsa-sha2-512"}
+    merged = sshd_apply.merge_settings({"KbdInteractiveAuthentication": False},
+                                       {"ChallengeResponseAuthentication": True})
+    assert merged == {"ChallengeResponseAuthentication": True}
