@@ -613,6 +613,10 @@ def _render_choice(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
             + (f" (did you mean {close[0]!r}?)" if close else ""),
             where,
         )
+    if keyword.key in _PRINTED_UPPER:
+        # written as sshd -T / ssh -G and the man pages spell it (LogLevel VERBOSE):
+        # scanners that read the file compare case-sensitively (issue 19)
+        return word.upper(), word
     return word, word
 
 

@@ -182,7 +182,8 @@ def test_choice():
     assert render(sshd("PermitRootLogin"), "Prohibit-Password") == ["prohibit-password"]
     assert render(sshd("PermitRootLogin"), False) == ["no"]
     assert render(sshd("Compression"), True) == ["yes"]
-    assert render(sshd("LogLevel"), "VERBOSE") == ["verbose"]
+    assert render(sshd("LogLevel"), "VERBOSE") == ["VERBOSE"]  # as the man page and sshd -T spell it
+    assert render(sshd("LogLevel"), "verbose") == ["VERBOSE"]
     error = refused(sshd("PermitRootLogin"), "prohibit_password", match="did you mean 'prohibit-password'")
     assert "forced-commands-only" in error.message
     refused(sshd("AddressFamily"), True, match="takes one of")
