@@ -396,6 +396,9 @@ def _hardening(version: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
         "MaxStartups": "10:30:60",
         "LoginGraceTime": 60,
         "LogLevel": "VERBOSE",
+        # no mainstream client needs it; ssh-audit, Lynis and several benchmarks ask for no
+        # (issue 19: the client list of the profile scenario still logs in)
+        "Compression": False,
     }
     if at_least(version, "9.1"):
         settings["RequiredRSASize"] = REQUIRED_RSA_SIZE
