@@ -154,6 +154,13 @@ options:
     type: list
     elements: str
     default: [ed25519, rsa]
+  host_key_rotation:
+    description:
+      - Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
+        C(/etc/ssh/ssh_host_<type>_key.next) and serves it beside the current key; C(retire) moves it over the
+        current key. Files are recorded for the confirmed apply like every other change.
+    type: dict
+    default: {}
   host_key_rsa_bits:
     description: Size of a newly generated RSA host key; an existing smaller key is reported, not replaced.
     type: int

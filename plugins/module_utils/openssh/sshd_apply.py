@@ -63,6 +63,7 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
     host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
+    host_key_rotation=dict(type="dict", default={}),
     host_key_rsa_bits=dict(type="int", default=3072),
     remove_host_keys=dict(type="list", elements="str", default=["auto"]),
     guard=dict(type="bool", default=True),
@@ -217,6 +218,10 @@ def precheck(params: Mapping[str, Any]) -> None:
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     check_paths(params, problems)
+    try:
+        host.check_rotation(params.get("host_key_rotation"))
+    except OpenSSHConfigError as exc:
+        problems.append(exc)
     for name in ("guard_user", "guard_address", "service"):
         if params.get(name):
             try:
@@ -540,8 +545,10 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     settings, layer_warnings, extras = layered_settings(params, probe, version)
     warnings += layer_warnings
     result["idle"] = extras
+    rotation = host.check_rotation(params.get("host_key_rotation"))
     if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]]
+        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
+            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
@@ -551,7 +558,8 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         if match and match.group(1) not in key_types:
             key_types.append(match.group(1))
     key_infos, key_warnings, key_actions = host.plan_host_keys(
-        run, key_types, params["host_key_rsa_bits"], _remove_types(params["remove_host_keys"], version))
+        run, key_types, params["host_key_rsa_bits"], _remove_types(params["remove_host_keys"], version),
+        rotation=rotation)
     keys_changed = bool(key_actions)
     warnings += key_warnings
     result["host_keys"] = key_infos

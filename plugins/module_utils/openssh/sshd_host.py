@@ -312,15 +312,57 @@ def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, obje
             "type": key.type_name}
 
 
+ROTATION_PHASES = ("publish", "retire")
+NEXT_SUFFIX = ".next"
+
+
+def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str, Dict[str, Any]]:
+    """``{type: {phase: publish|retire, bits: N}}``, checked; raise OpenSSHConfigError otherwise."""
+    if rotation in (None, ""):
+        return {}
+    if not isinstance(rotation, dict):
+        raise OpenSSHConfigError("a mapping of key type to {phase, bits}", where)
+    checked: Dict[str, Dict[str, Any]] = {}
+    for key_type, item in rotation.items():
+        here = "%s.%s" % (where, key_type)
+        if key_type not in HOST_KEY_TYPES:
+            raise OpenSSHConfigError("unknown host key type %r (use one of %s)"
+                                     % (key_type, ", ".join(sorted(HOST_KEY_TYPES))), here)
+        item = item or {}
+        if not isinstance(item, dict) or set(item) - {"phase", "bits"}:
+            raise OpenSSHConfigError("takes phase (publish or retire) and, for rsa, bits", here)
+        phase = item.get("phase", "publish")
+        if phase not in ROTATION_PHASES:
+            raise OpenSSHConfigError("phase must be publish or retire, got %r" % (phase,), here + ".phase")
+        bits = item.get("bits")
+        if bits is not None and (key_type != "rsa" or not isinstance(bits, int) or bits < 3072 or bits > 16384):
+            raise OpenSSHConfigError("bits is for rsa keys only, 3072 to 16384", here + ".bits")
+        checked[key_type] = {"phase": phase, "bits": bits}
+    return checked
+
+
+def next_key_path(key_type: str, directory: str = "/etc/ssh") -> str:
+    """Where a rotation keeps the new key until it is promoted."""
+    return host_key_path(key_type, directory) + NEXT_SUFFIX
+
+
 def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Sequence[str],
-                   directory: str = "/etc/ssh") -> Tuple[List[Dict], List[str], List[Dict[str, Any]]]:
+                   directory: str = "/etc/ssh", rotation: Optional[Dict[str, Dict[str, Any]]] = None
+                   ) -> Tuple[List[Dict], List[str], List[Dict[str, Any]]]:
     """What the host keys need, without changing anything: (key infos, warnings, actions).
 
     An existing key is never regenerated: its fingerprint is what users trust.
     An RSA key shorter than ``rsa_bits`` is reported, not replaced. Actions:
     ``{"generate": type, "path": ...}``, ``{"fix": path, "mode": ...}``,
-    ``{"remove": path}``.
+    ``{"remove": path}``, ``{"promote": path, "next": path}``.
+
+    Rotation (opt-in, issue 19), per key type: ``publish`` generates the new
+    key beside the current one (``ssh_host_<type>_key.next``) and sshd serves
+    both, so clients (UpdateHostKeys), SSHFP records and host certificates can
+    learn it; ``retire`` renames it over the current key, which then is the
+    only one served. Each phase changes nothing when run again.
     """
+    rotation = rotation or {}
     infos: List[Dict] = []
     warnings: List[str] = []
     actions: List[Dict[str, Any]] = []
@@ -346,6 +388,17 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
             elif (st.st_mode & 0o7777) != mode or st.st_uid != 0:
                 actions.append({"fix": file_path, "mode": mode})
         infos.append(info)
+    for key_type, step in sorted(rotation.items()):
+        path, upcoming = host_key_path(key_type, directory), next_key_path(key_type, directory)
+        present = fileio.file_stat(upcoming) is not None
+        if step["phase"] == "publish":
+            if not present:
+                actions.append({"generate": key_type, "path": upcoming, "bits": step.get("bits")})
+                infos.append({"path": upcoming, "type": key_type, "generated": True, "rotation": "published"})
+            else:
+                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation="published"))
+        elif present:
+            actions.append({"promote": path, "next": upcoming})
     for key_type in remove:
         path = host_key_path(key_type, directory)
         for file_path in (path, path + ".pub"):
@@ -365,7 +418,7 @@ def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: in
                 transaction.snapshot(path + ".pub")
             argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[action["generate"]]
             if action["generate"] == "rsa":
-                argv += ["-b", str(rsa_bits)]
+                argv += ["-b", str(action.get("bits") or rsa_bits)]
             rc, _, err = run(argv)
             if rc != 0:
                 raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
@@ -384,3 +437,12 @@ def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: in
             if transaction is not None:
                 transaction.snapshot(action["remove"])
             fileio.remove_file(action["remove"])
+        elif "promote" in action:
+            current, upcoming = action["promote"], action["next"]
+            if transaction is not None:
+                for path in (current, current + ".pub", upcoming, upcoming + ".pub"):
+                    transaction.snapshot(path)
+            with fileio.Directory.open(os.path.dirname(current), trusted=True) as keys_dir:
+                keys_dir.rename(os.path.basename(upcoming) + ".pub", os.path.basename(current) + ".pub")
+                keys_dir.rename(os.path.basename(upcoming), os.path.basename(current))
+                keys_dir.sync()

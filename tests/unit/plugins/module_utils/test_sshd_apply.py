@@ -1,6 +1,8 @@
 """Host-side steps of the sshd_config module that need no host: lockout rules,
 Match connection specs, the file layout and the controller precheck."""
 
+import os
+
 import pytest
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, guard, sshd_apply, sshd_host
@@ -184,3 +186,38 @@ def test_an_old_spelling_from_the_operator_overrides_the_profiles_new_one():
     merged = sshd_apply.merge_settings({"KbdInteractiveAuthentication": False},
                                        {"ChallengeResponseAuthentication": True})
     assert merged == {"ChallengeResponseAuthentication": True}
+
+
+def _run(argv):
+    import subprocess
+    done = subprocess.run(list(argv), capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_host_key_rotation_publish_then_retire(tmp_path):
+    """Issue 19: a new key served beside the old one, then promoted; each phase idempotent."""
+    directory = str(tmp_path)
+    os.chmod(directory, 0o755)
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    old = open(sshd_host.host_key_path("ed25519", directory) + ".pub").read()
+    rotation = sshd_host.check_rotation({"ed25519": {"phase": "publish"}})
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)
+    assert [a.get("generate") for a in actions] == ["ed25519"]
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    new = open(sshd_host.next_key_path("ed25519", directory) + ".pub").read()
+    assert new != old
+    assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)[2] == []
+    rotation = sshd_host.check_rotation({"ed25519": {"phase": "retire"}})
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    assert open(sshd_host.host_key_path("ed25519", directory) + ".pub").read() == new
+    assert not os.path.exists(sshd_host.next_key_path("ed25519", directory))
+    assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)[2] == []
+
+
+@pytest.mark.parametrize("rotation", [{"dsa": {}}, {"rsa": {"phase": "later"}}, {"rsa": {"bits": 2048}},
+                                      {"ed25519": {"bits": 4096}}])
+def test_bad_rotation_data_is_refused(rotation):
+    with pytest.raises(OpenSSHConfigError):
+        sshd_host.check_rotation(rotation)
