@@ -23,10 +23,10 @@ PACKAGE = "ansible_collections.sshsuite.openssh.plugins.module_utils.openssh"
 #: lower layers first; a file may import its own layer and the ones below.
 LAYERS = [
     ("foundation", ["errors", "text", "version"]),
-    ("data and files", ["catalogue", "fileio", "keys", "values"]),
-    ("formats and policies", ["authorized_keys", "client_profiles", "compliance", "config_files", "effective",
+    ("data and files", ["catalogue", "fileio", "keygen", "keys", "values"]),
+    ("formats and policies", ["authorized_keys", "ca", "client_profiles", "compliance", "config_files", "effective",
                               "keepalive", "known_hosts", "profiles", "render", "rollback"]),
-    ("host steps", ["guard", "sshd_host"]),
+    ("host steps", ["ca_host", "guard", "sshd_host"]),
     ("pipelines", ["module_shell", "ssh_client_apply", "sshd_apply"]),
 ]
 LAYER_OF = {name: index for index, (_, names) in enumerate(LAYERS) for name in names}
