@@ -35,7 +35,6 @@ import ipaddress
 import json
 import os
 import re
-import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keygen, keys, text, values
@@ -104,12 +103,8 @@ def parse_time(value: Any, where: str) -> int:
     return calendar.timegm(moment.timetuple())
 
 
-def iso(epoch: int) -> str:
-    if epoch <= 0:
-        return "always"
-    if epoch >= FOREVER:
-        return "forever"
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+#: a validity bound as text (UTC, always, forever): the same words as certificate_info
+iso = keys.certificate_time
 
 
 class Window(object):

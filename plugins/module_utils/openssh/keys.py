@@ -61,6 +61,7 @@ __all__ = [
     "KEY_TYPES",
     "PublicKey",
     "Certificate",
+    "certificate_time",
     "KeyOption",
     "OptionSpec",
     "OPTION_SPECS",
@@ -289,29 +290,18 @@ class Certificate(object):
 
     def info(self) -> Dict[str, Any]:
         """Every field as plain data (what ``ssh-keygen -L`` shows), times in UTC."""
-        def stamp(value, forever):
-            if value == forever:
-                return "forever" if forever else "always"
-            try:
-                return datetime.datetime.fromtimestamp(value, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            except (OverflowError, OSError, ValueError):
-                return str(value)
-        return {
-            "serial": self.serial,
-            "type": self.cert_type,
-            "key_id": self.key_id,
-            "principals": list(self.principals),
-            "valid_after": self.valid_after,
-            "valid_before": self.valid_before,
-            "valid_from": stamp(self.valid_after, 0),
-            "valid_to": stamp(self.valid_before, self.FOREVER),
+        result = self.as_dict()
+        result.update({
+            "valid_from": certificate_time(self.valid_after),
+            "valid_to": certificate_time(self.valid_before),
             "critical_options": self.option_values(True),
-            "extensions": sorted(self.extensions),
             "signing_ca": {"type": self.signature_key.type_name,
                            "fingerprint": self.signature_key.fingerprint,
                            "public_key": self.signature_key.text()},
             "key_fingerprint": fingerprint_sha256(self.public_blob),
-        }
+        })
+        del result["signature_key"]
+        return result
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -325,6 +315,18 @@ class Certificate(object):
             "extensions": sorted(self.extensions),
             "signature_key": self.signature_key.fingerprint,
         }
+
+
+def certificate_time(epoch: int) -> str:
+    """A certificate's validity bound in UTC (``2026-01-01T00:00:00Z``), or ``always`` / ``forever``."""
+    if epoch <= 0:
+        return "always"
+    if epoch >= Certificate.FOREVER:
+        return "forever"
+    try:
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(epoch)
 
 
 def _read_cert_options(raw: bytes) -> Dict[str, bytes]:
