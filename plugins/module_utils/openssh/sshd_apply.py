@@ -515,6 +515,25 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     return problems
 
 
+def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
+                        rotation: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make the HostKey list serve every key a rotation publishes (in place).
+
+    The list is the one the layers chose (a profile names its host keys) or,
+    when none did, the standard files of ``host_keys``; each published
+    ``ssh_host_<type>_key.next`` is added after it, so the current key stays
+    the one sshd signs the key exchange with and the new one is announced to
+    clients (UpdateHostKeys) beside it.
+    """
+    key = next((k for k in settings if str(k).lower() == "hostkey"), None)
+    if key is None:
+        key = "HostKey"
+        settings[key] = [host.host_key_path(t) for t in host_keys]
+    current = _as_list(settings[key])
+    published = [host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    settings[key] = current + [path for path in published if path not in current]
+
+
 def file_mode(live_mode: Optional[int], wanted: int) -> int:
     """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
 
@@ -546,9 +565,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     warnings += layer_warnings
     result["idle"] = extras
     rotation = host.check_rotation(params.get("host_key_rotation"))
-    if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
-            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    with_published_keys(settings, params["host_keys"], rotation)
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
