@@ -534,18 +534,6 @@ def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
     settings[key] = current + [path for path in published if path not in current]
 
 
-def file_mode(live_mode: Optional[int], wanted: int) -> int:
-    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
-
-    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
-    stricter than 0644; 0640 is not stricter than 0600). A mode an
-    administrator tightened is never loosened again (issue 19).
-    """
-    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
-        return live_mode
-    return wanted
-
-
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
           want_diff: bool = False) -> Dict[str, Any]:
     precheck(params)
@@ -599,7 +587,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     live = fileio.read_file(target, owners=(0,))
     live_stat = fileio.file_stat(target)
     content_changed = live != new
-    mode_wanted = file_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
+    mode_wanted = fileio.kept_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
     meta_changed = live_stat is not None and (
         (live_stat.st_mode & 0o7777) != mode_wanted or live_stat.st_uid != 0 or live_stat.st_gid != 0)
     result["mode"] = "%04o" % mode_wanted
