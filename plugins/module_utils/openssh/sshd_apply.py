@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: what a derived or partial Match connection spec uses for what it does not name
+CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
 
 
@@ -283,8 +285,7 @@ def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[s
     Returns (spec, reason); spec is None when no literal matching connection
     can be derived (wildcards only, a group without members ...).
     """
-    spec = {"user": default_user, "host": "localhost", "addr": "127.0.0.1",
-            "laddr": "127.0.0.1", "lport": "22"}
+    spec = dict(CONNECTION_DEFAULTS, user=default_user)
     for name, arg in render.criteria_pairs(criteria, "match"):
         key = name.lower()
         literal = _literal(arg)
@@ -454,7 +455,11 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
     for index, block in enumerate(blocks):
         spec = block.get("connection")
         reason = ""
-        if not spec:
+        if spec:
+            # a block's own connection may name only what matters to it; sshd needs a whole
+            # connection as soon as any block tests LocalPort, LocalAddress or RDomain
+            spec = dict(CONNECTION_DEFAULTS, user=guard_user or "root", **{k: str(v) for k, v in spec.items()})
+        else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
