@@ -70,7 +70,7 @@ NOT_PASSED = {
     "sshd_print_last_log": "literal: wants the default PrintLastLog yes written in sshd_config",
     "sshd_rekey_limit": "RekeyLimit 512M 1h is left to the site: OpenSSH rekeys by cipher block limits",
 }
-#: results that count as passing (notapplicable: the rule's own check says it does not apply)
+#: the only result that counts as passing: notapplicable, notchecked, unknown and error do not
 PASSING = {"pass"}
 
 
