@@ -279,6 +279,13 @@ def _literal(arg: Optional[str]) -> Optional[str]:
     return None
 
 
+def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
+    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
+    complete = dict(CONNECTION_DEFAULTS, user=default_user)
+    complete.update({str(k): str(v) for k, v in spec.items()})
+    return complete
+
+
 def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[str, str]], str]:
     """A connection spec that matches a Match block, from its literal criteria.
 
@@ -458,7 +465,7 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
         if spec:
             # a block's own connection may name only what matters to it; sshd needs a whole
             # connection as soon as any block tests LocalPort, LocalAddress or RDomain
-            spec = dict(CONNECTION_DEFAULTS, user=guard_user or "root", **{k: str(v) for k, v in spec.items()})
+            spec = complete_connection(spec, guard_user or "root")
         else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
