@@ -546,7 +546,12 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
 
 def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
                         rotation: Mapping[str, Mapping[str, Any]]) -> None:
-    """Make the HostKey list serve every key a rotation publishes (in place).
+    """Make the HostKey list serve every key a rotation publishes (in place); withdraw stops a type.
+
+    ``withdraw`` (for SSHFP with 8.7+ clients, which refuse a host when any
+    record of the negotiated type mismatches) serves neither the current nor
+    the new key of that type, so clients fall back to another type while the
+    DNS record is replaced; ``retire`` then serves the new key.
 
     The list is the one the layers chose (a profile names its host keys) or,
     when none did, the standard files of ``host_keys``; each published
@@ -559,8 +564,10 @@ def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
         key = "HostKey"
         settings[key] = [host.host_key_path(t) for t in host_keys]
     current = _as_list(settings[key])
+    withdrawn = {host.host_key_path(t) for t, step in rotation.items() if step["phase"] == "withdraw"}
     published = [host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
-    settings[key] = current + [path for path in published if path not in current]
+    settings[key] = [path for path in current if str(path) not in withdrawn] + [
+        path for path in published if path not in current]
 
 
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,

@@ -261,3 +261,9 @@ def test_a_partial_connection_is_completed_for_sshd_T_C():
     assert spec == {"user": "alice", "host": "web.example.org", "addr": "192.0.2.7", "laddr": "127.0.0.1",
                     "lport": "22"}
     assert sshd_apply.complete_connection({"lport": 2222}, "deploy")["user"] == "deploy"
+
+
+def test_withdraw_serves_neither_key_of_the_type():
+    settings = {"HostKey": ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key"]}
+    sshd_apply.with_published_keys(settings, ["ed25519", "rsa"], sshd_host.check_rotation({"ed25519": {"phase": "withdraw"}}))
+    assert settings["HostKey"] == ["/etc/ssh/ssh_host_rsa_key"]
