@@ -600,3 +600,23 @@ def check_plan(current: Sequence[HostKey], steps: Sequence[Mapping[str, Any]], t
                                         % (index, step["action"], version, key.describe(), texts(record_set)))
         now += step.get("wait_seconds", 0)
     return problems
+
+
+def parse_zone_fragment(text: str) -> Dict[str, Tuple[Set[Record], Optional[int]]]:
+    """The SSHFP lines of a fragment render_zone_fragment wrote: name -> (records, ttl).
+
+    Lenient: comments, blank lines and lines of another shape are skipped
+    (the file is rewritten whole anyway).
+    """
+    result: Dict[str, Tuple[Set[Record], Optional[int]]] = {}
+    for line in text.split("\n"):
+        words = line.split(";", 1)[0].split()
+        if len(words) < 7 or words[2].upper() != "IN" or words[3].upper() != "SSHFP" or not words[1].isdigit():
+            continue
+        try:
+            record = parse_record(" ".join(words[4:]))
+        except OpenSSHConfigError:
+            continue
+        records, _ = result.setdefault(words[0].lower(), (set(), int(words[1])))
+        records.add(record)
+    return result

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshfp
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, sshfp
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import text as textcheck
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -264,3 +265,120 @@ def _confirm(primary: Primary, changes: List[sshfp.Change], timeout: float) -> b
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------
+# The sshfp_publish module
+# ---------------------------------------------------------------------------
+
+ARGUMENT_SPEC = dict(
+    zone=dict(type="str", required=True),
+    entries=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        records=dict(type="list", elements="str", default=[]),
+        zone=dict(type="str"),
+    )),
+    absent=dict(type="list", elements="str", default=[]),
+    method=dict(type="str", choices=["dynamic", "zonefile"], default="dynamic"),
+    server=dict(type="str"),
+    port=dict(type="int", default=53),
+    tsig_key_name=dict(type="str", no_log=False),
+    tsig_algorithm=dict(type="str", choices=list(TSIG_ALGORITHMS), default="hmac-sha256"),
+    tsig_secret=dict(type="str", no_log=True),
+    ttl=dict(type="int", default=3600),
+    timeout=dict(type="float", default=10.0),
+    confirm=dict(type="bool", default=True),
+    confirm_timeout=dict(type="float", default=30.0),
+    max_names_per_update=dict(type="int", default=100),
+    allow_conflicting=dict(type="bool", default=False),
+    zone_file=dict(type="path"),
+)
+REQUIRED_IF = [
+    ("method", "dynamic", ("server", "tsig_key_name", "tsig_secret")),
+    ("method", "zonefile", ("zone_file",)),
+]
+
+
+def wanted_sets(params: Mapping[str, Any]) -> Tuple[str, Dict[str, Set[sshfp.Record]]]:
+    """(zone, name -> records) from the module's entries and absent names, every problem named by place."""
+    zone = sshfp.zone_name(params["zone"])
+    wanted: Dict[str, Set[sshfp.Record]] = {}
+    where_of: Dict[str, str] = {}
+
+    def take(name: str, records: Set[sshfp.Record], where: str) -> None:
+        if name in wanted:
+            raise OpenSSHConfigError("%s is given twice (%s and %s): each name's SSHFP set is replaced as a whole, "
+                                     "so it must come from one place" % (name, where_of[name], where), where)
+        wanted[name] = records
+        where_of[name] = where
+
+    for index, entry in enumerate(params.get("entries") or []):
+        where = "entries[%d]" % index
+        if entry.get("zone") and sshfp.zone_name(entry["zone"], where + ".zone") != zone:
+            raise OpenSSHConfigError("%s belongs to the zone %s, but this run publishes %s: publish each zone in "
+                                     "its own run" % (entry["name"], entry["zone"], zone), where + ".zone")
+        name = sshfp.absolute_name(entry["name"], zone, where + ".name")
+        records = sshfp.parse_records(entry.get("records") or [], where + ".records")
+        problems = sshfp.conflicts(records)
+        if problems and not params.get("allow_conflicting"):
+            raise OpenSSHConfigError("%s: %s (allow_conflicting: true publishes it anyway)"
+                                     % (name, "; ".join(problems)), where + ".records")
+        take(name, records, where)
+    for index, item in enumerate(params.get("absent") or []):
+        take(sshfp.absolute_name(item, zone, "absent[%d]" % index), set(), "absent[%d]" % index)
+    ttl = params.get("ttl", 3600)
+    if not isinstance(ttl, int) or not 0 <= ttl <= 2147483647:
+        raise OpenSSHConfigError("ttl must be 0 to 2147483647 seconds", "ttl")
+    return zone, wanted
+
+
+def _report(result: Dict[str, Any], changes: List[sshfp.Change], want_diff: bool, header: str) -> None:
+    result["names"] = dict((change.name, change.as_dict()) for change in changes)
+    changed = [change for change in changes if change.changed]
+    result["changed_names"] = [change.name for change in changed]
+    result["added"] = [sshfp.zone_line(c.name, c.ttl, r) for c in changed for r in c.added]
+    result["removed"] = [sshfp.zone_line(c.name, c.ttl_before or c.ttl, r) for c in changed for r in c.removed]
+    if want_diff and changed:
+        before = [line for change in changed for line in change.zone_lines("before")]
+        after = [line for change in changed for line in change.zone_lines("after")]
+        result["diff"] = {"before_header": header, "after_header": header,
+                          "before": "\n".join(before) + ("\n" if before else ""),
+                          "after": "\n".join(after) + ("\n" if after else "")}
+
+
+def apply(params: Mapping[str, Any], run: Optional[Callable] = None, check_mode: bool = False,
+          want_diff: bool = False, backup: Optional[Callable] = None) -> Dict[str, Any]:
+    """Everything sshfp_publish does; raises OpenSSHConfigError before sending anything on bad input."""
+    zone, wanted = wanted_sets(params)
+    ttl = params.get("ttl", 3600)
+    result: Dict[str, Any] = {"changed": False, "method": params["method"], "zone": zone}
+    if params["method"] == "zonefile":
+        path = textcheck.check_path(params["zone_file"], "zone_file")
+        text = sshfp.render_zone_fragment(wanted, ttl, zone)
+        textcheck.check_text(text.replace("\n", ""), "zone_file", "the fragment")
+        old = fileio.read_file(path)
+        old_text = old.decode("utf-8", "replace") if old is not None else ""
+        existing = sshfp.parse_zone_fragment(old_text)
+        for name in existing:
+            wanted.setdefault(name, set())  # names dropped from the fragment: reported as removed
+        changes = sshfp.plan_changes(existing, wanted, ttl)
+        _report(result, changes, False, path)
+        result["changed"] = old_text != text
+        result["path"] = path
+        if want_diff and result["changed"]:
+            result["diff"] = {"before_header": path, "after_header": path, "before": old_text, "after": text}
+        if result["changed"] and not check_mode:
+            fileio.write_file(path, text.encode("utf-8"), mode=0o644)
+        return result
+    if params.get("max_names_per_update", 100) < 1:
+        raise OpenSSHConfigError("max_names_per_update must be at least 1", "max_names_per_update")
+    primary = Primary(params["server"], params.get("port", 53), zone, params["tsig_key_name"],
+                      params.get("tsig_algorithm", "hmac-sha256"), params["tsig_secret"],
+                      params.get("timeout", 10.0))
+    done = publish(primary, wanted, ttl, check_mode, params.get("max_names_per_update", 100),
+                   confirm=params.get("confirm", True), confirm_timeout=params.get("confirm_timeout", 30.0))
+    _report(result, done["changes"], want_diff, "%s SSHFP on %s" % (zone, params["server"]))
+    result["changed"] = done["changed"]
+    for key in ("confirmed", "queries", "updates", "attempts", "seconds"):
+        result[key] = done[key]
+    return result

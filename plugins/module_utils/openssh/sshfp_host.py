@@ -87,8 +87,21 @@ def _host_keys(paths: Sequence[str], run: Runner, where: str, warnings: List[str
     return result
 
 
-def collect(params: Mapping[str, Any], run: Runner) -> Dict[str, Any]:
-    """Everything sshfp_records returns. Never changes the host."""
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    zone=dict(type="str"),
+    hash_types=dict(type="list", elements="str", default=["sha256"]),
+    pending_host_keys=dict(type="list", elements="path", default=[], no_log=False),
+    rotate_to=dict(type="list", elements="path", default=[]),
+    ttl=dict(type="int", default=3600),
+    config=dict(type="path", default="/etc/ssh/sshd_config"),
+    sshd=dict(type="path", default=sshd_host.SSHD),
+)
+
+
+def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
+          backup: Any = None) -> Dict[str, Any]:
+    """Everything sshfp_records returns. Never changes the host (the same in check mode)."""
     zone = sshfp.zone_name(params["zone"]) if params.get("zone") else None
     name = sshfp.absolute_name(params["name"], zone, "name") if zone else params["name"]
     if not zone:
