@@ -47,23 +47,9 @@ def primary_set(name):
                                                                               out.splitlines()) if w)
 
 
-def flush(name):
-    for resolver in ("validating", "plain"):
-        DNS.check_output("unbound-control -c /etc/unbound/lab/%s.conf flush_type %s SSHFP" % (resolver, name))
-
-
 def set_records(name, records):
-    script = ["server 127.0.0.1", "zone lab.test", "update delete %s. SSHFP" % name]
-    script += ["update add %s. 30 SSHFP %s" % (name, record) for record in records]
-    script += ["send", ""]
-    result = DNS.run("nsupdate -k /etc/bind/lab/lab-update.key", stdin="\n".join(script))
-    assert result.rc == 0, result.stderr
-    for _ in range(50):  # inline signing publishes the signed copy a moment later
-        if primary_set(name) == sorted(records):
-            break
-        time.sleep(0.1)
-    assert primary_set(name) == sorted(records)
-    flush(name)
+    """Through the primary (nsupdate with the TSIG key), then both resolvers' caches flushed (one exec)."""
+    DNS.check_output("sshfp-lab-set %s %s" % (name, " ".join(shlex.quote(r) for r in records)))
 
 
 @contextlib.contextmanager
@@ -112,20 +98,21 @@ def test_published_records_are_those_of_the_served_keys(host):
     reference = []
     for path in SERVED:
         out = host.check_output("ssh-keygen -r %s -f %s.pub" % (name, path))
-        reference += ["%s %s %s" % tuple(line.split()[3:6]) for line in out.splitlines() if line.split()[4] == "2"]
+        reference += ["%s %s %s" % tuple(line.split()[3:6]) for line in out.splitlines()
+                      if len(line.split()) == 6 and line.split()[4] == "2"]
     assert primary_set(name) == sorted(reference)
     # and sshd really serves them: ssh-keyscan -D fetches the keys over the wire
     live = host.check_output("ssh-keyscan -D %s 2>/dev/null" % shlex.quote(
         {"bullseye": "127.0.0.11", "bookworm": "127.0.0.12", "trixie": "127.0.0.13"}[suite(host)]))
     served = sorted("%s %s %s" % tuple(line.split()[3:6]) for line in live.splitlines()
-                    if line.strip() and line.split()[4] == "2")
+                    if len(line.split()) == 6 and line.split()[4] == "2")
     assert served == sorted(reference)
 
 
 def test_rotation_replaced_the_ed25519_key_everywhere(host):
     name = NAMES[suite(host)]
     old = host.check_output("ssh-keygen -r %s -f /etc/ssh/ssh_host_ed25519_key.pub" % name)
-    old_sha256 = [line.split()[5] for line in old.splitlines() if line.split()[4] == "2"][0]
+    old_sha256 = [line.split()[5] for line in old.splitlines() if len(line.split()) == 6 and line.split()[4] == "2"][0]
     assert not any(old_sha256 in record for record in primary_set(name))
     assert len([r for r in primary_set(name) if r.startswith("4 ")]) == 1
     effective = testlib.sshd_T(host)
