@@ -490,6 +490,10 @@ def _step(action: str, description: str, served: Sequence[HostKey], published: S
     }
 
 
+def _names(algorithms: Iterable[int]) -> str:
+    return ", ".join(ALGORITHM_NAMES[a] for a in algorithms)
+
+
 def plan_rotation(current: Sequence[HostKey], target: Sequence[HostKey], ttl: int,
                   fp_types: Sequence[int] = (2,)) -> List[Dict[str, Any]]:
     """The steps from the keys sshd serves now to ``target`` that no client version notices.
@@ -520,36 +524,35 @@ def plan_rotation(current: Sequence[HostKey], target: Sequence[HostKey], ttl: in
             "meet the new key with nothing else to fall back on. Serve a key of a second algorithm first "
             "(add it to rotate_to), rotate, then drop it if it is not wanted"
             % ", ".join(ALGORITHM_NAMES[a] for a in swapped), "rotate_to")
-    names = lambda algs: ", ".join(ALGORITHM_NAMES[a] for a in algs)  # noqa: E731
     steps: List[Dict[str, Any]] = []
     published = list(current)
     if introduced:
         published = list(current) + [goal[a] for a in introduced]
         steps.append(_step(
             "publish", "publish the records of the new %s key(s) next to the served ones (no client compares "
-            "records of an algorithm it is not offered)" % names(introduced),
+            "records of an algorithm it is not offered)" % _names(introduced),
             current, published, ttl, fp_types))
     bridge = [k for k in target if k.algorithm in same or k.algorithm in introduced]
     if introduced or swapped or retired:
         parts = []
         if introduced:
-            parts.append("serve the new %s key(s)" % names(introduced))
+            parts.append("serve the new %s key(s)" % _names(introduced))
         if swapped:
             parts.append("stop serving the old %s key(s): clients negotiate %s meanwhile"
-                         % (names(swapped), names(sorted({k.algorithm for k in bridge}))))
+                         % (_names(swapped), _names(sorted({k.algorithm for k in bridge}))))
         if retired:
-            parts.append("stop serving %s" % names(retired))
+            parts.append("stop serving %s" % _names(retired))
         steps.append(_step("serve", "; ".join(parts), bridge, published, 0, fp_types))
     if swapped or retired:
         parts = []
         if swapped:
             parts.append("replace the %s record(s) with the new key's (that algorithm is not served now)"
-                         % names(swapped))
+                         % _names(swapped))
         if retired:
-            parts.append("remove the records of %s, which is no longer served" % names(retired))
+            parts.append("remove the records of %s, which is no longer served" % _names(retired))
         steps.append(_step("publish", "; ".join(parts), bridge, target, ttl if swapped else 0, fp_types))
     if swapped:
-        steps.append(_step("serve", "serve the new %s key(s)" % names(swapped), target, target, 0, fp_types))
+        steps.append(_step("serve", "serve the new %s key(s)" % _names(swapped), target, target, 0, fp_types))
     return steps
 
 
