@@ -332,6 +332,22 @@ def wanted_sets(params: Mapping[str, Any]) -> Tuple[str, Dict[str, Set[sshfp.Rec
     return zone, wanted
 
 
+def precheck(params: Mapping[str, Any]) -> None:
+    """Every check that needs no DNS server (the action plugin runs it on the controller)."""
+    wanted_sets(params)
+    if params.get("method") == "zonefile":
+        if not params.get("zone_file"):
+            raise OpenSSHConfigError("the zonefile method needs zone_file", "zone_file")
+        textcheck.check_path(params["zone_file"], "zone_file")
+    else:
+        for option in ("server", "tsig_key_name", "tsig_secret"):
+            if not params.get(option):
+                raise OpenSSHConfigError("the dynamic method needs %s" % option, option)
+        textcheck.check_text(params["server"], "server")
+    if params.get("max_names_per_update", 100) < 1:
+        raise OpenSSHConfigError("max_names_per_update must be at least 1", "max_names_per_update")
+
+
 def _report(result: Dict[str, Any], changes: List[sshfp.Change], want_diff: bool, header: str) -> None:
     result["names"] = dict((change.name, change.as_dict()) for change in changes)
     changed = [change for change in changes if change.changed]
@@ -349,6 +365,7 @@ def _report(result: Dict[str, Any], changes: List[sshfp.Change], want_diff: bool
 def apply(params: Mapping[str, Any], run: Optional[Callable] = None, check_mode: bool = False,
           want_diff: bool = False, backup: Optional[Callable] = None) -> Dict[str, Any]:
     """Everything sshfp_publish does; raises OpenSSHConfigError before sending anything on bad input."""
+    precheck(params)
     zone, wanted = wanted_sets(params)
     ttl = params.get("ttl", 3600)
     result: Dict[str, Any] = {"changed": False, "method": params["method"], "zone": zone}
@@ -370,8 +387,6 @@ def apply(params: Mapping[str, Any], run: Optional[Callable] = None, check_mode:
         if result["changed"] and not check_mode:
             fileio.write_file(path, text.encode("utf-8"), mode=0o644)
         return result
-    if params.get("max_names_per_update", 100) < 1:
-        raise OpenSSHConfigError("max_names_per_update must be at least 1", "max_names_per_update")
     primary = Primary(params["server"], params.get("port", 53), zone, params["tsig_key_name"],
                       params.get("tsig_algorithm", "hmac-sha256"), params["tsig_secret"],
                       params.get("timeout", 10.0))

@@ -99,16 +99,30 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
-          backup: Any = None) -> Dict[str, Any]:
-    """Everything sshfp_records returns. Never changes the host (the same in check mode)."""
+def precheck(params: Mapping[str, Any]) -> Tuple[Optional[str], str, List[int]]:
+    """Every check that needs no host (the action plugin runs it on the controller): (zone, name, types)."""
     zone = sshfp.zone_name(params["zone"]) if params.get("zone") else None
     name = sshfp.absolute_name(params["name"], zone, "name") if zone else params["name"]
     if not zone:
         textcheck.check_text(name, "name")
     fp_types = sshfp.hash_numbers(params.get("hash_types") or ["sha256"])
-    config = textcheck.check_path(params.get("config") or "/etc/ssh/sshd_config", "config")
-    sshd = textcheck.check_path(params.get("sshd") or sshd_host.SSHD, "sshd")
+    for option in ("pending_host_keys", "rotate_to"):
+        for index, path in enumerate(params.get(option) or []):
+            textcheck.check_path(path, "%s[%d]" % (option, index))
+    textcheck.check_path(params.get("config") or "/etc/ssh/sshd_config", "config")
+    textcheck.check_path(params.get("sshd") or sshd_host.SSHD, "sshd")
+    ttl = params.get("ttl", 3600)
+    if not isinstance(ttl, int) or ttl < 0:
+        raise OpenSSHConfigError("ttl must be a number of seconds", "ttl")
+    return zone, name, fp_types
+
+
+def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
+          backup: Any = None) -> Dict[str, Any]:
+    """Everything sshfp_records returns. Never changes the host (the same in check mode)."""
+    zone, name, fp_types = precheck(params)
+    config = params.get("config") or "/etc/ssh/sshd_config"
+    sshd = params.get("sshd") or sshd_host.SSHD
     warnings: List[str] = []
 
     effective = effective_config(run, config, sshd)

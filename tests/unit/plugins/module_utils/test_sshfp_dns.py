@@ -159,3 +159,13 @@ def test_zonefile_method(tmp_path):
     p["entries"] = p["entries"][:1]
     shrink = sshfp_dns.apply(p)
     assert shrink["changed"] and shrink["removed"] == ["web2.lab.test. 60 IN SSHFP " + B.text()]
+
+
+def test_precheck_names_what_is_missing():
+    with pytest.raises(OpenSSHConfigError, match="needs tsig_secret"):
+        sshfp_dns.precheck(params(tsig_secret=None))
+    with pytest.raises(OpenSSHConfigError, match="needs zone_file"):
+        sshfp_dns.precheck(params(method="zonefile"))
+    with pytest.raises(OpenSSHConfigError, match="must be absolute"):
+        sshfp_dns.precheck(params(method="zonefile", zone_file="relative/x"))
+    sshfp_dns.precheck(params())
