@@ -79,5 +79,5 @@ rm -f "$out/pending_ed25519" "$out/pending_ed25519.pub"
 ssh-keygen -q -t ed25519 -N '' -C '' -f "$out/pending_ed25519"
 run rotated -e "sshfp_sshd_config=$out/sshd_config.rotating" \
   -e "{\"sshfp_pending_host_keys\": [\"$out/pending_ed25519\"]}"
-echo "(publish s: the publication module talking to the primary, reads + updates + confirmation;"
+echo "(publish s: the publication module talking to the primary, reads + updates + waiting until it serves them;"
 echo " wall s: the whole role for all hosts: $hosts sshfp_records executions (local, forks 10) and one publication)"

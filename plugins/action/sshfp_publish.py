@@ -1,43 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: sshsuite.openssh contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller half of sshsuite.openssh.sshfp_publish.
-
-Checks the names, records, paths and options on the controller, so bad input
-fails before anything is sent to the host (or to the DNS server); then runs the
-module once, where the task runs or is delegated.
-"""
+"""Controller half of sshsuite.openssh.sshfp_publish: the names, records, paths and
+options are checked on the controller (CollectionAction), so bad input fails
+before anything is sent; then the module runs once where the task runs or is
+delegated."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
-    OpenSSHConfigError,
-)
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.sshfp_dns import (
-    ARGUMENT_SPEC,
-    precheck,
-)
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshfp_dns
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import CollectionAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(CollectionAction):
+    MODULE = "sshsuite.openssh.sshfp_publish"
+    ARGUMENT_SPEC = sshfp_dns.ARGUMENT_SPEC
+    WHAT = "SSHFP publication input"
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
-        if validation.error_messages:
-            raise AnsibleActionFail("sshfp_publish: " + "; ".join(validation.error_messages))
-        try:
-            precheck(validation.validated_parameters)
-        except OpenSSHConfigError as exc:
-            raise AnsibleActionFail("sshfp_publish: bad input, nothing was sent: %s" % exc)
-        result.update(self._execute_module(module_name="sshsuite.openssh.sshfp_publish",
-                                           module_args=args, task_vars=task_vars))
-        return result
+    def precheck(self, params):
+        sshfp_dns.precheck(params)

@@ -22,7 +22,7 @@ description:
     reads again and retries.
   - An unchanged run only reads and reports V(changed=false). Check mode reads and reports the records it
     would add and remove; C(--diff) shows them as zone-file lines.
-  - With O(confirm), the module waits until the primary serves the new sets. Servers with inline signing
+  - With O(wait_until_served), the module waits until the primary serves the new sets. Servers with inline signing
     publish the signed copy a moment after the update.
   - V(zonefile) writes the same records as a zone-file fragment to O(zone_file) (for C($INCLUDE)) on the host
     the task runs on. The file holds exactly the names of this run.
@@ -103,12 +103,12 @@ options:
     description: Seconds to wait for each answer of the primary.
     type: float
     default: 10.0
-  confirm:
+  wait_until_served:
     description: After an update, wait until the primary serves the new sets.
     type: bool
     default: true
-  confirm_timeout:
-    description: Seconds O(confirm) waits at most.
+  serve_timeout:
+    description: Seconds O(wait_until_served) waits at most.
     type: float
     default: 30.0
   max_names_per_update:
@@ -193,7 +193,7 @@ updates:
   description: UPDATE messages sent.
   returned: method is dynamic
   type: int
-confirmed:
+served:
   description: Whether the primary served the new sets before the module returned (null when nothing was sent).
   returned: method is dynamic
   type: bool

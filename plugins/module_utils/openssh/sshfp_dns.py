@@ -20,7 +20,7 @@ How a publication goes:
    touched, and a concurrent change by someone else makes the server refuse
    the update (YXRRSET/NXRRSET) instead of being overwritten: the names are
    then read again and the update rebuilt (up to ``attempts`` times);
-3. with ``confirm``, the primary is asked again until it serves what was
+3. with ``wait_until_served``, the primary is asked again until it serves what was
    sent (inline-signing servers publish the signed copy a few tens of
    milliseconds later).
 """
@@ -217,11 +217,11 @@ class Primary(object):
 
 
 def publish(primary: Primary, wanted: Mapping[str, Set[sshfp.Record]], ttl: int, check_mode: bool = False,
-            max_names: int = 100, attempts: int = 3, confirm: bool = True, confirm_timeout: float = 30.0
+            max_names: int = 100, attempts: int = 3, wait: bool = True, serve_timeout: float = 30.0
             ) -> Dict[str, Any]:
     """Make the primary serve exactly ``wanted`` (name -> records) for these names.
 
-    Returns ``{"changes": [Change...], "changed": bool, "confirmed": bool|None,
+    Returns ``{"changes": [Change...], "changed": bool, "served": bool|None,
     "queries": n, "updates": n, "attempts": n}``. In check mode only reads.
     """
     started = time.monotonic()
@@ -242,19 +242,19 @@ def publish(primary: Primary, wanted: Mapping[str, Set[sshfp.Record]], ttl: int,
                                        (exc, attempts), "entries")
                 continue
             break
-        confirmed = None
-        if todo and not check_mode and confirm:
-            confirmed = _confirm(primary, todo, confirm_timeout)
-            if not confirmed:
+        served = None
+        if todo and not check_mode and wait:
+            served = _wait_served(primary, todo, serve_timeout)
+            if not served:
                 raise PublishError("the primary accepted the update but still does not serve the new SSHFP sets "
-                                   "after %s s" % confirm_timeout, "confirm")
+                                   "after %s s" % serve_timeout, "serve_timeout")
     finally:
         primary.close()
-    return {"changes": changes, "changed": bool(todo), "confirmed": confirmed, "queries": primary.queries,
+    return {"changes": changes, "changed": bool(todo), "served": served, "queries": primary.queries,
             "updates": primary.updates, "attempts": attempt, "seconds": round(time.monotonic() - started, 3)}
 
 
-def _confirm(primary: Primary, changes: List[sshfp.Change], timeout: float) -> bool:
+def _wait_served(primary: Primary, changes: List[sshfp.Change], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     waiting = list(changes)
     while True:
@@ -287,8 +287,8 @@ ARGUMENT_SPEC = dict(
     tsig_secret=dict(type="str", no_log=True),
     ttl=dict(type="int", default=3600),
     timeout=dict(type="float", default=10.0),
-    confirm=dict(type="bool", default=True),
-    confirm_timeout=dict(type="float", default=30.0),
+    wait_until_served=dict(type="bool", default=True),
+    serve_timeout=dict(type="float", default=30.0),
     max_names_per_update=dict(type="int", default=100),
     allow_conflicting=dict(type="bool", default=False),
     zone_file=dict(type="path"),
@@ -391,9 +391,9 @@ def apply(params: Mapping[str, Any], run: Optional[Callable] = None, check_mode:
                       params.get("tsig_algorithm", "hmac-sha256"), params["tsig_secret"],
                       params.get("timeout", 10.0))
     done = publish(primary, wanted, ttl, check_mode, params.get("max_names_per_update", 100),
-                   confirm=params.get("confirm", True), confirm_timeout=params.get("confirm_timeout", 30.0))
+                   wait=params.get("wait_until_served", True), serve_timeout=params.get("serve_timeout", 30.0))
     _report(result, done["changes"], want_diff, "%s SSHFP on %s" % (zone, params["server"]))
     result["changed"] = done["changed"]
-    for key in ("confirmed", "queries", "updates", "attempts", "seconds"):
+    for key in ("served", "queries", "updates", "attempts", "seconds"):
         result[key] = done[key]
     return result

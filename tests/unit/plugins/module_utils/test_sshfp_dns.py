@@ -29,7 +29,7 @@ R = sshfp.parse_record("1 2 " + "c" * 64)
 def params(**more):
     base = {"zone": "lab.test", "entries": [], "absent": [], "method": "dynamic", "server": "127.0.0.1",
             "port": 53, "tsig_key_name": "lab-update", "tsig_algorithm": "hmac-sha256", "tsig_secret": SECRET,
-            "ttl": 60, "timeout": 2.0, "confirm": True, "confirm_timeout": 1.0, "max_names_per_update": 100,
+            "ttl": 60, "timeout": 2.0, "wait_until_served": True, "serve_timeout": 1.0, "max_names_per_update": 100,
             "allow_conflicting": False, "zone_file": None}
     base.update(more)
     return base
@@ -116,9 +116,9 @@ def test_unreachable_primary_fails_with_the_address():
 def test_publish_is_idempotent_and_batches_names():
     fake = FakePrimary({"n0.lab.test.": ({A}, 60)})
     wanted = {"n%d.lab.test." % i: {B, R} for i in range(250)}
-    done = sshfp_dns.publish(fake, wanted, 60, max_names=100, confirm=True, confirm_timeout=1)
+    done = sshfp_dns.publish(fake, wanted, 60, max_names=100, wait=True, serve_timeout=1)
     assert done["changed"] and done["updates"] == 3 and [len(s) for s in fake.sent] == [100, 100, 50]
-    assert done["confirmed"] is True
+    assert done["served"] is True
     first = {c.name: c for c in done["changes"]}
     assert first["n0.lab.test."].removed == [A]
     again = sshfp_dns.publish(fake, wanted, 60)
@@ -134,12 +134,12 @@ def test_check_mode_reads_only():
 
 def test_concurrent_change_is_read_again_not_overwritten_blindly():
     fake = FakePrimary({"a.lab.test.": ({A}, 60)}, interfere=1)
-    done = sshfp_dns.publish(fake, {"a.lab.test.": {R}}, 60, confirm=False)
+    done = sshfp_dns.publish(fake, {"a.lab.test.": {R}}, 60, wait=False)
     assert done["attempts"] == 2 and fake.data["a.lab.test."] == ({R}, 60)
     assert done["changes"][0].before == {sshfp.Record(4, 2, "%064x" % 1)}  # the second read saw the other record
     fake = FakePrimary({"a.lab.test.": ({A}, 60)}, interfere=5)
     with pytest.raises(sshfp_dns.PublishError, match="kept changing"):
-        sshfp_dns.publish(fake, {"a.lab.test.": {R}}, 60, attempts=3, confirm=False)
+        sshfp_dns.publish(fake, {"a.lab.test.": {R}}, 60, attempts=3, wait=False)
 
 
 def test_zonefile_method(tmp_path):
