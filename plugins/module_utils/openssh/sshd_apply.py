@@ -33,7 +33,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     values,
     version as ver,
 )
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
     ApplyFailed,
     OpenSSHConfigError,
@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: what a derived or partial Match connection spec uses for what it does not name
+CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
 
 
@@ -133,6 +135,10 @@ def contributed(contributions: Any, problems: Optional[Problems] = None
         own.raise_if_any()
     return settings, blocks
 
+
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?\Z", re.IGNORECASE)
+#: a unit name never starts with '-' (it would reach systemctl as an option)
+UNIT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9:_.@-]*\Z")
 
 #: the directory sshd reads its configuration from; managed paths stay inside unless allowed.
 CONFIG_ROOT = "/etc/ssh"
@@ -222,10 +228,13 @@ def precheck(params: Mapping[str, Any]) -> None:
         host.check_rotation(params.get("host_key_rotation"))
     except OpenSSHConfigError as exc:
         problems.append(exc)
-    for name in ("guard_user", "guard_address", "service"):
+    for name, pattern, what in (("guard_user", USER_NAME, "a user name"), ("guard_address", None, ""),
+                                ("service", UNIT_NAME, "a systemd unit name without suffix")):
         if params.get(name):
             try:
                 check_text(str(params[name]), name)
+                if pattern is not None and not pattern.match(str(params[name])):
+                    raise OpenSSHConfigError("%r is not %s" % (params[name], what), name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     problems.raise_if_any()
@@ -270,14 +279,20 @@ def _literal(arg: Optional[str]) -> Optional[str]:
     return None
 
 
+def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
+    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
+    complete = dict(CONNECTION_DEFAULTS, user=default_user)
+    complete.update({str(k): str(v) for k, v in spec.items()})
+    return complete
+
+
 def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[str, str]], str]:
     """A connection spec that matches a Match block, from its literal criteria.
 
     Returns (spec, reason); spec is None when no literal matching connection
     can be derived (wildcards only, a group without members ...).
     """
-    spec = {"user": default_user, "host": "localhost", "addr": "127.0.0.1",
-            "laddr": "127.0.0.1", "lport": "22"}
+    spec = dict(CONNECTION_DEFAULTS, user=default_user)
     for name, arg in render.criteria_pairs(criteria, "match"):
         key = name.lower()
         literal = _literal(arg)
@@ -404,7 +419,7 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     for the keywords set here, and drop-ins still apply to everything else.
     """
     include = "Include %s/*.conf" % dropin_dir.rstrip("/")
-    lines = text.splitlines()
+    lines = split_lines(text)
     position = next((i for i, line in enumerate(lines) if line.startswith("Match ")), len(lines))
     block = ["# Drop-ins fill in what this file does not set.", include, ""]
     if position and lines[position - 1].strip():
@@ -421,14 +436,15 @@ PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", 
                     "laddr": "192.0.2.2", "lport": "1"}
 
 
-def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
-          create: bool = True) -> Dict[str, List[str]]:
+def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
+                   create: bool = True, sshd: str = host.SSHD) -> Dict[str, List[str]]:
+    """``sshd -T`` (with ``-C`` for ``spec``) of ``config``, parsed; the one way the collection asks."""
     text_spec = eff.connection_spec(**spec) if spec else None
-    rc, out, err = host.sshd_dump(run, config, text_spec, create=create)
+    rc, out, err = host.sshd_dump(run, config, text_spec, sshd=sshd, create=create)
     if rc != 0 and spec is None and "not in connection test specification" in (err or out):
         # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
         # releases: the global values are then read for a connection no block names.
-        return _dump(run, config, PROBE_CONNECTION, create)
+        return dump_effective(run, config, PROBE_CONNECTION, create, sshd)
     if rc != 0:
         raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
                                  % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
@@ -437,7 +453,7 @@ def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = Non
 
 def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
     """Compare requested with effective values, globally and per Match block."""
-    effective = _dump(run, config, create=create)
+    effective = dump_effective(run, config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -446,12 +462,16 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
     for index, block in enumerate(blocks):
         spec = block.get("connection")
         reason = ""
-        if not spec:
+        if spec:
+            # a block's own connection may name only what matters to it; sshd needs a whole
+            # connection as soon as any block tests LocalPort, LocalAddress or RDomain
+            spec = complete_connection(spec, guard_user or "root")
+        else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
             continue
-        block_effective = _dump(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
+        block_effective = dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
                                 create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
@@ -476,10 +496,10 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
                    skip: Sequence[str], work: fileio.Directory, warnings: List[str]) -> List[str]:
     """Every lockout rule of guard.py for the operator's connection, on the candidate."""
     user = spec["user"]
-    user_effective = _dump(run, validate_cfg, spec, create)
+    user_effective = dump_effective(run, validate_cfg, spec, create)
     keys_now = keys_then = None
     if had_live:
-        keys_then = guard.authorized_keys_present(_dump(run, params["config_path"], spec, create), user)
+        keys_then = guard.authorized_keys_present(dump_effective(run, params["config_path"], spec, create), user)
         if keys_then:
             keys_now = guard.authorized_keys_present(user_effective, user)
     service = host.Service(run, params.get("service"))
@@ -494,7 +514,7 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     if params["guard_auth"] == "publickey" and had_live:
         key = guard.session_key(run, user, ssh_conn[0] if ssh_conn else None,
                                 ssh_conn[1] if len(ssh_conn) > 1 else None,
-                                _dump(run, params["config_path"], spec, create))
+                                dump_effective(run, params["config_path"], spec, create))
     if key is None and params.get("guard_key"):
         try:
             parsed = keys.parse_public_key(params["guard_key"], "guard_key")
@@ -534,12 +554,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     version = probe["version"]
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full")}
-    for report in rollback.finished():
-        warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
-                        % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
-                           ", ".join(report.get("files", [])), report.get("service")))
     transaction = rollback.Transaction()
-    transaction.check_no_pending()
+    if not check_mode:
+        warnings += transaction.check_no_pending()
+        for report in rollback.finished():
+            warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
+                            % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
+                               ", ".join(report.get("files", [])), report.get("service")))
 
     # 1. What to write: distribution base, profile, idle policy, contributions, operator.
     settings, layer_warnings, extras = layered_settings(params, probe, version)
@@ -689,7 +710,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             return result
 
         # 7. Install: every file recorded in the transaction first.
-        previous_effective = _dump(run, params["config_path"]) if live is not None else None
+        previous_effective = dump_effective(run, params["config_path"]) if live is not None else None
         if fallback_data is not None:
             transaction.snapshot(fallback["path"])
             fileio.write_file(fallback["path"], fallback_data, 0, 0, 0o644)
@@ -705,38 +726,44 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             result["warnings"] = warnings
             return result
 
-        # 8. Reload, check that sshd serves, undo at once if it does not.
+        # 8. Arm the automatic rollback before the reload, so that even a module or a
+        #    controller that dies during the reload leaves a host that restores itself;
+        #    then reload, check that sshd serves, and undo at once if it does not.
         service = host.Service(run, params.get("service"))
         transaction.service = service.describe()
-        listeners_changed = (previous_effective is None or
-                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
-        ok, action, message = service.reload(listeners_changed)
-        result["service_action"] = action
-        serving, missing = (False, [])
-        if ok:
-            serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
-        if not ok or not serving or not service.active():
-            reason = ("%s failed: %s" % (action, message)) if not ok else (
-                "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
-            _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
-        live_effective, report, _ = _check_effective(
-            run, params["config_path"], settings, blocks, version, guard_user,
-            config_files.files_read(params["config_path"]), target)
-        result["effective"] = live_effective
-        if report:
-            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
-
-        # 9. Arm the automatic rollback; the action plugin confirms it after a fresh login.
         if params.get("confirm_timeout"):
             result["confirmation"] = transaction.arm(int(params["confirm_timeout"]))
         else:
             result["confirmation"] = {"armed": False}
+        listeners_changed = (previous_effective is None or
+                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
+        try:
+            ok, action, message = service.reload(listeners_changed)
+            result["service_action"] = action
+            serving, missing = (False, [])
+            if ok:
+                serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
+            if not ok or not serving or not service.active():
+                reason = ("%s failed: %s" % (action, message)) if not ok else (
+                    "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
+                _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
+            live_effective, report, _ = _check_effective(
+                run, params["config_path"], settings, blocks, version, guard_user,
+                config_files.files_read(params["config_path"]), target)
+        except ApplyFailed:
+            raise
+        except BaseException as exc:
+            _undo(transaction, service, previous_effective, params["serve_timeout"], result,
+                  "the check after the reload failed (%s)" % exc)
+        result["effective"] = live_effective
+        if report:
+            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
         result["warnings"] = warnings
         return result
     except ApplyFailed:
         raise
     except BaseException:
-        if not check_mode and transaction:
+        if not check_mode and transaction.entries:
             transaction.undo()
         raise
     finally:
@@ -744,8 +771,10 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
 
 def _undo(transaction, service, previous_effective, timeout, result, reason):
-    """Put every changed file back, make sshd serve it again, and fail with the reason."""
+    """Put every changed file back, make sshd serve it again, cancel the armed rollback, fail with the reason."""
     errors = transaction.undo()
+    transaction.disarm()
+    result.pop("confirmation", None)
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
