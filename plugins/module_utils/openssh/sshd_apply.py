@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
+CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
 #: what a derived or partial Match connection spec uses for what it does not name
 CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
@@ -451,9 +453,16 @@ def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, st
     return eff.parse_dump(out)
 
 
-def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
-    """Compare requested with effective values, globally and per Match block."""
-    effective = dump_effective(run, config, create=create)
+def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True,
+                     global_config=None):
+    """Compare requested with effective values, globally and per Match block.
+
+    ``global_config``: the same configuration without the managed Match blocks,
+    for the global values when sshd -T needs a whole connection (a block tests
+    LocalPort, LocalAddress or RDomain): a probe connection could match one of
+    the blocks and report its values as global ones.
+    """
+    effective = dump_effective(run, global_config or config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -535,16 +544,23 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     return problems
 
 
-def file_mode(live_mode: Optional[int], wanted: int) -> int:
-    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
+                        rotation: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make the HostKey list serve every key a rotation publishes (in place).
 
-    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
-    stricter than 0644; 0640 is not stricter than 0600). A mode an
-    administrator tightened is never loosened again (issue 19).
+    The list is the one the layers chose (a profile names its host keys) or,
+    when none did, the standard files of ``host_keys``; each published
+    ``ssh_host_<type>_key.next`` is added after it, so the current key stays
+    the one sshd signs the key exchange with and the new one is announced to
+    clients (UpdateHostKeys) beside it.
     """
-    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
-        return live_mode
-    return wanted
+    key = next((k for k in settings if str(k).lower() == "hostkey"), None)
+    if key is None:
+        key = "HostKey"
+        settings[key] = [host.host_key_path(t) for t in host_keys]
+    current = _as_list(settings[key])
+    published = [host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    settings[key] = current + [path for path in published if path not in current]
 
 
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
@@ -567,9 +583,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     warnings += layer_warnings
     result["idle"] = extras
     rotation = host.check_rotation(params.get("host_key_rotation"))
-    if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
-            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    with_published_keys(settings, params["host_keys"], rotation)
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
@@ -591,8 +605,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     text = render.render_config(
         "sshd", settings, [{"criteria": b["criteria"], "settings": b["settings"]} for b in blocks],
         version, params["header"], self_path=target, warnings=warnings)
+    globals_text = None
+    if any(name.lower() in CONNECTION_CRITERIA for block in blocks
+           for name, _ in render.criteria_pairs(block["criteria"], "match")):
+        globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
+        if globals_text is not None:
+            globals_text = _insert_include(globals_text, params["dropin_dir"])
     if params["mode"] == "dropin":
         if not config_files.main_includes(params["config_path"], target):
             raise OpenSSHConfigError(
@@ -603,7 +623,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     live = fileio.read_file(target, owners=(0,))
     live_stat = fileio.file_stat(target)
     content_changed = live != new
-    mode_wanted = file_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
+    mode_wanted = fileio.kept_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
     meta_changed = live_stat is not None and (
         (live_stat.st_mode & 0o7777) != mode_wanted or live_stat.st_uid != 0 or live_stat.st_gid != 0)
     result["mode"] = "%04o" % mode_wanted
@@ -645,6 +665,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             validate_cfg = config_files.validation_main(params["config_path"], replace, work)
         files = config_files.files_read(validate_cfg)
         names = {validate_cfg: params["config_path"], replace.get(target, target): target}
+        global_cfg = None
+        if globals_text is not None:
+            work.write("globals", globals_text.encode("utf-8"), mode=0o600)
+            global_cfg = work.file_path("globals")
+            if params["mode"] == "dropin":
+                global_cfg = config_files.validation_main(params["config_path"], {target: global_cfg}, work,
+                                                          "globals.validate")
 
         skip_validation = check_mode and keys_changed
         if content_changed and not skip_validation:
@@ -666,7 +693,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
         effective, report, unverified = _check_effective(
             run, validate_cfg, settings, blocks, version, guard_user, files, replace.get(target, target), names,
-            not check_mode)
+            not check_mode, global_cfg)
         result["effective"] = effective
         result["mismatches"] = report
         if unverified:
@@ -749,7 +776,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
             live_effective, report, _ = _check_effective(
                 run, params["config_path"], settings, blocks, version, guard_user,
-                config_files.files_read(params["config_path"]), target)
+                config_files.files_read(params["config_path"]), target, global_config=global_cfg)
         except ApplyFailed:
             raise
         except BaseException as exc:

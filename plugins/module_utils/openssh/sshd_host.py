@@ -380,12 +380,15 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
             warnings.append("%s has %d bits, fewer than %d; it is kept (a new key changes the "
                             "fingerprint users trust): rotate it deliberately"
                             % (path, info["bits"], rsa_bits))
-        for file_path, mode in ((path, 0o600), (path + ".pub", 0o644)):
+        for file_path, wanted in ((path, 0o600), (path + ".pub", 0o644)):
             st = fileio.file_stat(file_path)
             if st is None:
                 if file_path.endswith(".pub"):
                     actions.append({"pub": path})
-            elif (st.st_mode & 0o7777) != mode or st.st_uid != 0:
+                continue
+            # root:root and the wanted mode, but a stricter mode is kept (issue 19)
+            mode = fileio.kept_mode(st.st_mode & 0o7777, wanted)
+            if (st.st_mode & 0o7777) != mode or st.st_uid != 0 or st.st_gid != 0:
                 actions.append({"fix": file_path, "mode": mode})
         infos.append(info)
     for key_type, step in sorted(rotation.items()):
