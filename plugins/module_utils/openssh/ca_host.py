@@ -17,7 +17,8 @@
    configuration already serves them (``HostCertificate``), ``sshd -t`` and a
    reload, because OpenSSH 10.0 keeps serving the old certificate until then.
 
-Every file goes through fileio.py; every ssh-keygen command through keygen.py.
+Every file goes through fileio.py; every ssh-keygen command of the CA through keygen.py; the
+host keys sshd serves are loaded as sshfp_host.py loads them (one reader for both).
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ import socket
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
-    effective as eff,
     fileio,
     keygen,
     keys,
     sshd_host,
+    sshfp_host,
     text,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -195,33 +196,15 @@ def _krl(run, spec: Mapping[str, Any], trusted: Optional[bytes], check_mode: boo
     return report
 
 
-def _effective(run, config_path: str, check_mode: bool) -> Dict[str, List[str]]:
-    rc, out, err = sshd_host.sshd_dump(run, config_path, create=not check_mode)
-    if rc != 0:
-        raise OpenSSHConfigError("sshd -T failed on the live configuration %s: %s" % (config_path, (err or out).strip()))
-    return eff.parse_dump(out)
-
-
 def collect_host_keys(run, effective: Mapping[str, List[str]], types: List[str]) -> List[Dict[str, Any]]:
-    """The host keys sshd uses, with their public key and existing certificate text."""
+    """The host keys sshd uses (sshd -T), with the public key sshd serves and the certificate next to it."""
     found = []
     for path in effective.get("hostkey", []):
         path = path.strip()
-        if not path.startswith("/") or not os.path.exists(path):
+        if not path.startswith("/"):
             continue
-        public = None
-        try:
-            data = fileio.read_file(path + ".pub")
-            public = data.decode("utf-8", "replace").strip() if data else None
-        except OpenSSHConfigError:
-            public = None
-        if not public:
-            public = keygen.public_of_private(run, path)
-        if not public:
-            continue
-        try:
-            key = keys.parse_public_key(public, path + ".pub")
-        except OpenSSHConfigError:
+        key, _ = sshfp_host.load_public_key(path, run)
+        if key is None:
             continue
         family = key.key_type.family
         if types and family not in types:
@@ -262,7 +245,7 @@ def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: b
 
     effective = None
     if params.get("collect") or params.get("certificates"):
-        effective = _effective(run, params["config_path"], check_mode)
+        effective = sshfp_host.effective_config(run, params["config_path"], sshd_host.SSHD)
     if params.get("collect"):
         result["host_keys"] = collect_host_keys(run, effective, params.get("host_key_types") or [])
         result["hostname"] = socket.gethostname()

@@ -411,9 +411,3 @@ def krl_revokes(run: Runner, krl_path: str, key_path: str) -> bool:
     if rc == 1 and "REVOKED" in out:
         return True
     raise KeygenError("ssh-keygen -Q could not check %s against %s: %s" % (key_path, krl_path, (err or out).strip()))
-
-
-def public_of_private(run: Runner, private_key: str) -> Optional[str]:
-    """The public key of an unencrypted private key file (``ssh-keygen -y``), or None."""
-    rc, out, _ = run([KEYGEN, "-y", "-f", private_key])
-    return out.strip() if rc == 0 and out.strip() else None

@@ -178,9 +178,3 @@ def test_krl_listing_refuses_what_is_not_a_krl(tmp_path, content):
 def test_empty_krl_is_valid(tmp_path):
     (tmp_path / "empty").write_bytes(keygen.build_krl([]))
     assert keygen.krl_listing(keygen.local_run, str(tmp_path / "empty"))[0]
-
-
-def test_public_of_private(tmp_path):
-    public = make_key(tmp_path / "hk")
-    assert keygen.public_of_private(keygen.local_run, str(tmp_path / "hk")) == public
-    assert keygen.public_of_private(keygen.local_run, str(tmp_path / "missing")) is None

@@ -26,8 +26,8 @@ LAYERS = [
     ("data and files", ["catalogue", "fileio", "keygen", "keys", "values"]),
     ("formats and policies", ["authorized_keys", "ca", "client_profiles", "compliance", "config_files", "effective",
                               "keepalive", "known_hosts", "profiles", "render", "rollback", "sshfp"]),
-    ("host steps", ["ca_host", "guard", "sshd_host"]),
-    ("pipelines", ["module_shell", "ssh_client_apply", "sshd_apply", "sshfp_dns", "sshfp_host"]),
+    ("host steps", ["guard", "sshd_host"]),
+    ("pipelines", ["ca_host", "module_shell", "ssh_client_apply", "sshd_apply", "sshfp_dns", "sshfp_host"]),
 ]
 LAYER_OF = {name: index for index, (_, names) in enumerate(LAYERS) for name in names}
 
