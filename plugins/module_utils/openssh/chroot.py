@@ -248,15 +248,17 @@ def _split(path: str) -> List[str]:
 
 def resolve(path: str, planned: Optional[Mapping[str, Planned]] = None,
             lstat_fn: Callable[[str], os.stat_result] = os.lstat,
-            readlink_fn: Callable[[str], str] = os.readlink) -> Tuple[List[Tuple[str, object]], List[Step], str]:
+            readlink_fn: Callable[[str], str] = os.readlink
+            ) -> Tuple[List[Tuple[str, object]], List[Step], str, List[Step]]:
     """Walk ``path`` one name at a time, following links as the kernel does.
 
-    Returns (directories, steps, final): every directory in which a name was
-    looked up, with its stat (``/`` first, in walking order, each once), the
-    steps taken, and the resolved path. A missing name raises
-    FileNotFoundError, a non-directory in the middle NotADirectoryError,
-    too many links OSError(ELOOP); a managed name (``planned``) that is a
-    symbolic link raises ``ManagedLink``.
+    Returns (directories, steps, final, managed_links): every directory in
+    which a name was looked up, with its stat (``/`` first, in walking order,
+    each once), the steps taken, the resolved path, and the symbolic links
+    found where ``planned`` says a managed directory belongs (followed all
+    the same, so that where they lead is checked too). A missing name raises
+    FileNotFoundError, a non-directory in the middle NotADirectoryError, too
+    many links OSError(ELOOP).
     """
     planned = planned or {}
     pending = _split(path)
@@ -265,18 +267,19 @@ def resolve(path: str, planned: Optional[Mapping[str, Planned]] = None,
     directories: List[Tuple[str, object]] = []
     seen = set()
     steps: List[Step] = []
+    managed_links: List[Step] = []
 
     def info_of(where: str):
         plan = planned.get(where)
-        if plan is not None:
-            try:
-                real = lstat_fn(where)
-            except FileNotFoundError:
-                real = None
-            if real is not None and stat.S_ISLNK(real.st_mode):
-                raise ManagedLink(where, readlink_fn(where))
-            return _planned_stat(plan)
-        return lstat_fn(where)
+        if plan is None:
+            return lstat_fn(where)
+        try:
+            real = lstat_fn(where)
+        except FileNotFoundError:
+            real = None
+        if real is not None and stat.S_ISLNK(real.st_mode):
+            return real
+        return _planned_stat(plan)
 
     def visit(where: str, info) -> None:
         if where not in seen:
@@ -304,7 +307,10 @@ def resolve(path: str, planned: Optional[Mapping[str, Planned]] = None,
             if links > MAX_LINKS:
                 raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
             target = readlink_fn(candidate)
-            steps.append(Step(here, candidate, target))
+            step = Step(here, candidate, target)
+            steps.append(step)
+            if candidate in planned:
+                managed_links.append(step)
             if target.startswith("/"):
                 current = []
                 here_info = root_info
@@ -315,14 +321,7 @@ def resolve(path: str, planned: Optional[Mapping[str, Planned]] = None,
         here_info = info
     final = "/" + "/".join(current)
     visit(final, here_info)
-    return directories, steps, final
-
-
-class ManagedLink(Exception):
-    def __init__(self, path: str, target: str):
-        super().__init__(path)
-        self.path = path
-        self.target = target
+    return directories, steps, final, managed_links
 
 
 def resolution_rule(path: str, planned: Optional[Mapping[str, Planned]] = None,
@@ -330,18 +329,13 @@ def resolution_rule(path: str, planned: Optional[Mapping[str, Planned]] = None,
                     readlink_fn: Callable[[str], str] = os.readlink) -> List[Finding]:
     """Every directory the kernel passes through to reach the chroot must be root's alone.
 
-    Returns failures for directories that are not (the escape), a failure
-    for a symbolic link where the layout manages a directory, and one
-    warning per symbolic link on a path that passes. Missing components and
-    non-directories are left to ``sshd_rule``, which reports them as sshd does.
+    Returns failures for directories that are not (the escape) and for a
+    symbolic link where the layout manages a directory, or else one warning
+    per symbolic link on the path. Missing components and non-directories
+    are left to ``sshd_rule``, which reports them as sshd does.
     """
     try:
-        directories, steps, final = resolve(path, planned, lstat_fn, readlink_fn)
-    except ManagedLink as exc:
-        return [Finding(FAIL, "managed-link", path, exc.path,
-                        "%s is a symbolic link (to %s) where the layout manages a directory; it never follows "
-                        "or replaces a link it did not create: remove the link or change the layout"
-                        % (exc.path, exc.target))]
+        directories, steps, final, managed_links = resolve(path, planned, lstat_fn, readlink_fn)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return [Finding(FAIL, "resolution", path, path, "%s: too many levels of symbolic links" % path)]
@@ -359,6 +353,11 @@ def resolution_rule(path: str, planned: Optional[Mapping[str, Planned]] = None,
                 "chroot %s resolves to %s%s through %s, which is %s: whoever controls it can swap the jail "
                 "for any directory, / included, and sshd does not check this (it stats the literal path "
                 "through the links)" % (path, final, via, where, reason)))
+    for step in managed_links:
+        findings.append(Finding(
+            FAIL, "managed-link", path, step.path,
+            "%s is a symbolic link (to %s) where the layout manages a directory; it never follows or replaces "
+            "a link it did not create: remove the link or change the layout" % (step.path, step.link_target)))
     if findings:
         return findings
     for step in links:
