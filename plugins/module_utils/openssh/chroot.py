@@ -436,17 +436,25 @@ def check_dev_log(chroot: str, lstat_fn: Callable[[str], os.stat_result] = os.ls
 
 #: internal-sftp / sftp-server options that take an argument.
 SFTP_OPTIONS_WITH_ARGUMENT = "dfluPp"
+#: sshd passes at most this many words of ForceCommand to internal-sftp (session.c ARGV_MAX 10,
+#: "internal-sftp" included; 8.4p1, 9.2p1, 10.0p2) and drops the rest silently.
+INTERNAL_SFTP_MAX_WORDS = 9
+
+
+def internal_sftp_words(command: Optional[str]) -> Tuple[List[str], List[str]]:
+    """(words internal-sftp gets, words sshd drops): split at spaces only, as session.c's strtok does."""
+    words = [word for word in (command or "").split(" ") if word]
+    return words[:INTERNAL_SFTP_MAX_WORDS], words[INTERNAL_SFTP_MAX_WORDS:]
 
 
 def parse_internal_sftp(command: Optional[str]) -> Optional[Dict[str, str]]:
-    """The options of ``internal-sftp -d /x -u 0027 ...`` as {flag: value}; None if not internal-sftp.
+    """The options internal-sftp really gets from ``internal-sftp -d /x -u 0027 ...``, as {flag: value}.
 
-    Only the simple form the collection writes (words separated by spaces,
-    no quotes) is modelled; a flag without argument maps to "".
+    None if the command is not internal-sftp. Words after the ninth are
+    dropped first, as sshd drops them; a flag without argument maps to "".
+    Only the simple form (words separated by spaces, no quotes) is modelled.
     """
-    if not command:
-        return None
-    words = command.split()
+    words, _ = internal_sftp_words(command)
     if not words or words[0] != "internal-sftp":
         return None
     options: Dict[str, str] = {}
@@ -493,6 +501,15 @@ def check_session(account: Account, chroot_pattern: Optional[str], force_command
                                         "percent_expand: unknown key")]
     findings += check_chroot(chroot, planned)
     options = parse_internal_sftp(force_command)
+    if options is not None:
+        _, dropped = internal_sftp_words(force_command)
+        if dropped:
+            findings.append(Finding(
+                FAIL, "flags", chroot, "ForceCommand",
+                "ForceCommand %r has more than %d words: sshd passes only the first %d to internal-sftp and "
+                "drops %r without a word (a -R or -P there is lost; a flag cut from its argument ends every "
+                "login); attach the arguments (-u0027, -lINFO)" % (force_command, INTERNAL_SFTP_MAX_WORDS,
+                                                                  INTERNAL_SFTP_MAX_WORDS, " ".join(dropped))))
     if options is not None and subsystem:
         sub = parse_internal_sftp(subsystem) or {}
         ignored = sorted(set(sub) - set(options))

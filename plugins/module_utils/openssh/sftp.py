@@ -35,7 +35,7 @@ import ipaddress
 import re
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import text
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import version as ver
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
@@ -448,18 +448,29 @@ def normalise(params: Mapping[str, Any], prefix: str = "sftp_") -> List[Block]:
 # ---------------------------------------------------------------------------
 
 def force_command(block: Block) -> str:
-    """``internal-sftp`` with every flag of the block, in a fixed order."""
+    """``internal-sftp`` with every flag of the block, in a fixed order, arguments attached.
+
+    sshd splits ForceCommand at spaces and passes only the first 9 words to
+    internal-sftp: ``internal-sftp -d /upload -u 0027 -l INFO -f AUTH -R``
+    (10 words) loses ``-R`` silently, and with ``-P list`` after it the
+    session is not read-only and chmod is not refused. With each argument
+    attached (``-u0027``, getopt reads both forms) every flag fits: at most 8 words.
+    """
     words = ["internal-sftp"]
     if block.start:
-        words += ["-d", block.start]
-    words += ["-u", block.umask, "-l", block.log_level, "-f", block.log_facility]
+        words.append("-d" + block.start)
+    words += ["-u" + block.umask, "-l" + block.log_level, "-f" + block.log_facility]
     if block.read_only:
         words.append("-R")
     if block.denied_requests:
-        words += ["-P", ",".join(block.denied_requests)]
+        words.append("-P" + ",".join(block.denied_requests))
     if block.allowed_requests:
-        words += ["-p", ",".join(block.allowed_requests)]
-    return " ".join(words)
+        words.append("-p" + ",".join(block.allowed_requests))
+    command = " ".join(words)
+    if chroot.internal_sftp_words(command)[1]:  # cannot happen with the flags above; never write a cut line
+        raise OpenSSHConfigError("ForceCommand %s has more words than sshd passes to internal-sftp (%d)"
+                                 % (command, chroot.INTERNAL_SFTP_MAX_WORDS), block.where)
+    return command
 
 
 def match_blocks(block: Block, authorized_keys_file: str = "") -> List[Dict[str, Any]]:

@@ -330,8 +330,19 @@ def test_dev_log_must_be_a_socket(tree):
 
 
 def test_internal_sftp_flags_are_read_from_the_command_line():
-    assert chroot.parse_internal_sftp("internal-sftp -d /%u -u 0027 -l INFO -R -P setstat,fsetstat") == {
-        "d": "/%u", "u": "0027", "l": "INFO", "R": "", "P": "setstat,fsetstat"}
+    assert chroot.parse_internal_sftp("internal-sftp -d /%u -u 0027 -R -P setstat,fsetstat") == {
+        "d": "/%u", "u": "0027", "R": "", "P": "setstat,fsetstat"}
+    assert chroot.parse_internal_sftp("internal-sftp -d/%u -u0027 -lINFO -fAUTH -R -Psetstat") == {
+        "d": "/%u", "u": "0027", "l": "INFO", "f": "AUTH", "R": "", "P": "setstat"}
+
+
+def test_words_after_the_ninth_are_dropped_as_sshd_drops_them():
+    """session.c keeps ARGV_MAX - 1 = 9 words (8.4p1, 9.2p1, 10.0p2); observed: -R after -f AUTH is lost."""
+    command = "internal-sftp -d /upload -u 0022 -l INFO -f AUTH -R"
+    assert chroot.internal_sftp_words(command) == (command.split()[:9], ["-R"])
+    assert "R" not in chroot.parse_internal_sftp(command)
+    # -R first: the cut leaves -f without its argument (internal-sftp then ends the session)
+    assert chroot.parse_internal_sftp("internal-sftp -R -d /upload -u 0022 -l INFO -f AUTH")["f"] == ""
     assert chroot.parse_internal_sftp("internal-sftp -lVERBOSE") == {"l": "VERBOSE"}
     assert chroot.parse_internal_sftp("/usr/lib/openssh/sftp-server") is None
     assert chroot.parse_internal_sftp(None) is None
@@ -349,4 +360,7 @@ def test_check_session_warns_about_flags_forcecommand_ignores(tree):
     assert "-l, -u" in findings[0].message
     _, findings = chroot.check_session(account, pattern, "internal-sftp -d /missing -l INFO")
     assert sorted(f.rule for f in findings) == ["dev-log", "start-directory"]
+    _, findings = chroot.check_session(account, pattern, "internal-sftp -d /upload -u 0022 -l ERROR -f AUTH -R")
+    assert [(f.rule, f.level) for f in findings] == [("flags", FAIL)]
+    assert "drops '-R'" in findings[0].message
     assert chroot.check_session(account, "none", "internal-sftp") == (None, [])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import render, sftp
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, render, sftp
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
 
@@ -29,14 +29,14 @@ def test_per_user_defaults_start_in_upload_with_an_explicit_umask():
     block = one()
     assert block.chroot_pattern == "/srv/sftp/partners/%u"
     assert block.writable == ("upload",)
-    assert sftp.force_command(block) == "internal-sftp -d /upload -u 0022 -l INFO -f AUTH"
+    assert sftp.force_command(block) == "internal-sftp -d/upload -u0022 -lINFO -fAUTH"
 
 
 def test_shared_layout_starts_in_the_private_directory():
     block = one(layout="shared", root="/srv/sftp/team")
     assert block.chroot_pattern == "/srv/sftp/team"
     assert block.writable == ()
-    assert sftp.force_command(block).startswith("internal-sftp -d /%u ")
+    assert sftp.force_command(block).startswith("internal-sftp -d/%u ")
 
 
 def test_home_layout_chroots_to_the_home_directory():
@@ -46,11 +46,15 @@ def test_home_layout_chroots_to_the_home_directory():
     assert block.members == ("hugo",)
 
 
-def test_every_flag_goes_on_the_forcecommand_line():
+def test_every_flag_goes_on_the_forcecommand_line_with_its_argument_attached():
+    """sshd passes only 9 words of ForceCommand to internal-sftp: every flag must fit in them."""
     block = one(umask="0027", log_level="verbose", log_facility="local6", read_only=True,
                 denied_requests=["setstat", "fsetstat", "lsetstat"], allowed_requests=["open", "read"])
-    assert sftp.force_command(block) == ("internal-sftp -d /upload -u 0027 -l VERBOSE -f LOCAL6 -R "
-                                         "-P setstat,fsetstat,lsetstat -p open,read")
+    command = sftp.force_command(block)
+    assert command == ("internal-sftp -d/upload -u0027 -lVERBOSE -fLOCAL6 -R "
+                       "-Psetstat,fsetstat,lsetstat -popen,read")
+    assert chroot.parse_internal_sftp(command) == {"d": "/upload", "u": "0027", "l": "VERBOSE", "f": "LOCAL6",
+                                                   "R": "", "P": "setstat,fsetstat,lsetstat", "p": "open,read"}
 
 
 # -- what sshd gets -----------------------------------------------------------------------
@@ -96,7 +100,7 @@ def test_the_contribution_renders_for_every_release(version):
     text = render.render_config("sshd", contribution["settings"], contribution["match"], version, "")
     assert text.count("Subsystem sftp") == 1
     assert "Match Group partners Address *,!127.0.0.1\n    DenyGroups partners" in text
-    assert "    ForceCommand internal-sftp -d /upload -u 0022 -l INFO -f AUTH -P setstat\n" in text
+    assert "    ForceCommand internal-sftp -d/upload -u0022 -lINFO -fAUTH -Psetstat\n" in text
 
 
 def test_journal_identifiers_follow_the_sshd_split():

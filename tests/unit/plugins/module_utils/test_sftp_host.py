@@ -127,7 +127,7 @@ def test_per_user_layout_is_created_and_then_unchanged(base):
     assert result["accounts"] == ["daemon"]
     assert result["log_command"] == "journalctl -t internal-sftp -t sshd"
     assert result["sshd_contribution"]["match"][0]["settings"]["ForceCommand"] == \
-        "internal-sftp -d /upload -u 0027 -l INFO -f AUTH"
+        "internal-sftp -d/upload -u0027 -lINFO -fAUTH"
     again = sftp_host.apply(data, Host())
     assert not again["changed"], again["changes"]
 
