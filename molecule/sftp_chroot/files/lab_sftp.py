@@ -47,17 +47,20 @@ def journal_since(mark, settle=0.6):
             message = entry.get("MESSAGE")
             if isinstance(message, list):
                 message = bytes(message).decode("utf-8", "replace")
-            lines.append({"id": ident, "facility": entry.get("SYSLOG_FACILITY"), "message": message})
+            lines.append({"id": ident, "facility": entry.get("SYSLOG_FACILITY"), "pid": entry.get("_PID"),
+                          "message": message})
     return lines
 
 
-def session(user, batch=None, command=None, source="127.0.0.1", options=(), client=None, log=True):
+def session(user, batch=None, command=None, source="127.0.0.1", options=(), ssh=False, log=True):
+    """sftp -b with ``batch``, or ssh (with ``command`` if given) when ``ssh`` or ``command``."""
     mark = cursor() if log else None
-    if command is None:
+    if not ssh and command is None:
         argv = ["sftp", "-b", "-"] + COMMON + ["-o", "BindAddress=%s" % source] + list(options) + ["%s@127.0.0.1" % user]
         stdin = batch or ""
     else:
-        argv = ["ssh"] + COMMON + ["-o", "BindAddress=%s" % source] + list(options) + ["%s@127.0.0.1" % user, command]
+        argv = ["ssh"] + COMMON + ["-o", "BindAddress=%s" % source] + list(options) + ["%s@127.0.0.1" % user]
+        argv += [command] if command is not None else []
         stdin = ""
     done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
     result = {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
@@ -82,6 +85,8 @@ def describe(path):
 
 
 def run(spec):
+    for script in spec.get("before", []):
+        subprocess.run(["/bin/sh", "-c", script], check=True)
     for name, (mode, content) in spec.get("local_files", {}).items():
         os.makedirs(os.path.dirname(name), exist_ok=True)
         with open(name, "w") as handle:
@@ -91,7 +96,8 @@ def run(spec):
     out = {"sessions": {}, "files": {}, "commands": {}}
     for name, item in spec.get("sessions", {}).items():
         out["sessions"][name] = session(item["user"], item.get("batch"), item.get("command"),
-                                        item.get("source", "127.0.0.1"), item.get("options", ()), log=False)
+                                        item.get("source", "127.0.0.1"), item.get("options", ()),
+                                        ssh=item.get("ssh", False), log=False)
     out["journal"] = journal_since(mark, settle=1.0)
     for path in spec.get("files", []):
         out["files"][path] = describe(path)
