@@ -62,8 +62,11 @@ FILES = [P + "/upload/" + name for name in ("f644.txt", "f666.txt", "f600.txt", 
     "/home/hugo/dev/log"]
 
 # What an earlier verify run left behind (molecule verify may run more than once).
+# Then something rita (read-only) may download.
 BEFORE = ["rm -rf %s /srv/sftp/partners/*/upload/* %s/exchange/* %s/tom/* %s/tina/* /home/hugo/upload/*" % (L, TEAM, TEAM, TEAM),
-          "rm -rf /srv/sftp/readers/rita/upload/x.txt /srv/sftp/readers/rita/upload/d"]
+          "rm -rf /srv/sftp/readers/rita/upload/*",
+          "echo 'report for rita' > /srv/sftp/readers/rita/upload/report.txt",
+          "chown rita:rita /srv/sftp/readers/rita/upload/report.txt"]
 
 COMMANDS = {
     "mounts": "systemctl is-active $(systemctl list-unit-files --no-legend '*-dev-log.mount' | awk '{print $1}')",
@@ -305,22 +308,21 @@ def test_the_role_refuses_a_group_writable_component_and_changes_nothing(side):
     message = side["refused_group_writable"]
     assert 'bad ownership or modes for chroot directory component "/srv/sftp/"' in message, message
     assert "nothing was changed" in message
-    fred = side["fred_bad_parent"]
+    fred = side["fred_bad_parent"]  # sshd's own verdict meanwhile
     assert fred["rc"] == 255
     assert 'fatal: bad ownership or modes for chroot directory component "/srv/sftp/"' in \
         [line["message"] for line in fred["log"]]
-    assert side["sshd_config_before"] == side["sshd_config_after"]
-    assert side["leftovers"] == ""
+    assert side["after"] == side["sshd_config_before"]  # same checksum, no newbie, no jail for newbie
 
 
 def test_the_role_refuses_the_link_escape_naming_the_component(side):
     message = side["refused_escape"]
     assert "through /home/eve, which is owned by uid" in message, message
     assert "/srv/sftp/partners/eve is a symbolic link" in message
-    assert side["sshd_config_before"] == side["sshd_config_after"]
+    assert side["after"] == side["sshd_config_before"]
 
 
 def test_check_mode_predicts_and_writes_nothing(side):
     assert side["check_mode_changed"]
     assert any(change.startswith("create account newbie") for change in side["check_mode_changes"])
-    assert side["leftovers"] == ""
+    assert side["after"] == side["sshd_config_before"]
