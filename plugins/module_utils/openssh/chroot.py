@@ -504,12 +504,12 @@ def check_session(account: Account, chroot_pattern: Optional[str], force_command
     if options is not None:
         _, dropped = internal_sftp_words(force_command)
         if dropped:
+            limit = INTERNAL_SFTP_MAX_WORDS
             findings.append(Finding(
                 FAIL, "flags", chroot, "ForceCommand",
                 "ForceCommand %r has more than %d words: sshd passes only the first %d to internal-sftp and "
                 "drops %r without a word (a -R or -P there is lost; a flag cut from its argument ends every "
-                "login); attach the arguments (-u0027, -lINFO)" % (force_command, INTERNAL_SFTP_MAX_WORDS,
-                                                                  INTERNAL_SFTP_MAX_WORDS, " ".join(dropped))))
+                "login); attach the arguments (-u0027, -lINFO)" % (force_command, limit, limit, " ".join(dropped))))
     if options is not None and subsystem:
         sub = parse_internal_sftp(subsystem) or {}
         ignored = sorted(set(sub) - set(options))

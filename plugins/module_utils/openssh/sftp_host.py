@@ -437,9 +437,9 @@ def differences(entries: Sequence[Entry]) -> Tuple[List[str], List[str], List[Tu
             changes.append("create %s: %s" % (entry.path, _want(entry)))
             continue
         if stat.S_ISLNK(info.st_mode):
+            kind = "directory" if entry.kind == "dir" else "file"
             problems.append("%s is a symbolic link (to %s) where the layout manages a %s; it never follows or "
-                            "replaces a link it did not create" % (entry.path, os.readlink(entry.path),
-                                                                    "directory" if entry.kind == "dir" else "file"))
+                            "replaces a link it did not create" % (entry.path, os.readlink(entry.path), kind))
             continue
         if entry.kind == "mountpoint":
             if not (stat.S_ISSOCK(info.st_mode) or stat.S_ISREG(info.st_mode)):

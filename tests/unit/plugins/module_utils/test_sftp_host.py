@@ -279,10 +279,9 @@ def test_missing_accounts_without_create_accounts_are_named():
 
 
 def test_accounts_are_created_without_a_home_and_with_nologin():
-    actions, problems = sftp_host.plan_accounts(
-        sftp.normalise({"groups": [{"name": "sshsuite-nogroup", "root": "/srv/x", "members": ["sshsuite-nouser",
-                                                                                             "daemon"]}]}),
-        create=True, shell="/usr/sbin/nologin")
+    group = {"name": "sshsuite-nogroup", "root": "/srv/x", "members": ["sshsuite-nouser", "daemon"]}
+    actions, problems = sftp_host.plan_accounts(sftp.normalise({"groups": [group]}), create=True,
+                                                shell="/usr/sbin/nologin")
     assert problems == []
     assert [a.argv for a in actions] == [
         ["groupadd", "--", "sshsuite-nogroup"],
