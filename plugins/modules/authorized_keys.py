@@ -205,6 +205,20 @@ options:
     description: Smallest RSA modulus accepted, in bits. sshd's own floor is 1024.
     type: int
     default: 2048
+  allow_any_path:
+    description: O(central_directory) must lie under C(/etc/ssh); V(true) allows any absolute path.
+    type: bool
+    default: false
+  confirm_user:
+    description:
+      - The user Ansible connects as (the action plugin fills it in for ssh and paramiko connections). When the
+        run changes this user's file, the module records it and arms an automatic rollback that puts the old
+        file back after O(confirm_timeout) seconds unless a fresh login confirms the change first.
+    type: str
+  confirm_timeout:
+    description: Seconds the confirmation may take; V(0) arms nothing.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -367,62 +381,13 @@ import gc
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorized_keys import (
-    Layout,
+    ARGUMENT_SPEC,
     apply_all,
-    build_requests,
+    precheck,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
-
-KEY_OPTIONS_SPEC = {
-    "restrict": {"type": "bool"},
-    "cert_authority": {"type": "bool"},
-    "principals": {"type": "list", "elements": "str"},
-    "from": {"type": "list", "elements": "str"},
-    "expiry_time": {"type": "str"},
-    "command": {"type": "str"},
-    "environment": {"type": "dict"},
-    "permitopen": {"type": "list", "elements": "str"},
-    "permitlisten": {"type": "list", "elements": "str"},
-    "tunnel": {"type": "str"},
-    "agent_forwarding": {"type": "bool"},
-    "port_forwarding": {"type": "bool"},
-    "pty": {"type": "bool"},
-    "user_rc": {"type": "bool"},
-    "x11_forwarding": {"type": "bool"},
-    "touch_required": {"type": "bool"},
-    "verify_required": {"type": "bool"},
-}
-
-ARGUMENT_SPEC = dict(
-    users=dict(
-        type="list",
-        elements="dict",
-        required=True,
-        options=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            exclusive=dict(type="bool"),
-            keys=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                no_log=False,
-                options=dict(
-                    key=dict(type="str", required=True, no_log=False),
-                    state=dict(type="str", choices=["present", "absent"], default="present"),
-                    comment=dict(type="str"),
-                    options=dict(type="dict", options=KEY_OPTIONS_SPEC),
-                ),
-            ),
-        ),
-    ),
-    exclusive=dict(type="bool", default=False),
-    layout=dict(type="str", choices=["home", "central"], default="home"),
-    central_directory=dict(type="path", default="/etc/ssh/authorized_keys"),
-    missing_users=dict(type="str", choices=["fail", "skip"], default="fail"),
-    rsa_min_bits=dict(type="int", default=2048),
-)
-
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
 
 def run(module):
     """Everything between argument parsing and exit; returns (result, failure message)."""
@@ -430,12 +395,16 @@ def run(module):
     if params["rsa_min_bits"] < 1024:
         return {"changed": False}, "rsa_min_bits must be at least 1024 (sshd refuses smaller RSA keys)"
     try:
-        layout = Layout(params["layout"], params["central_directory"])
-        requests = build_requests(params["users"], params["exclusive"], params["rsa_min_bits"])
+        layout, requests = precheck(params)
+        transaction = None
+        if params["confirm_user"] and params["confirm_timeout"] and not module.check_mode:
+            transaction = rollback.Transaction()
+            transaction.check_no_pending()
     except OpenSSHConfigError as exc:
         return {"changed": False}, "nothing was changed: %s" % exc
     results, diffs = apply_all(requests, layout, check_mode=module.check_mode,
-                               missing_users=params["missing_users"], want_diff=module._diff)
+                               missing_users=params["missing_users"], want_diff=module._diff,
+                               guarded=(params["confirm_user"], transaction) if transaction is not None else None)
     result = {
         "changed": any(user["changed"] for user in results.values()),
         "users": results,
@@ -445,6 +414,10 @@ def run(module):
     }
     if module._diff and diffs:
         result["diff"] = diffs
+    if transaction is not None and transaction.entries:
+        # the connecting user's own file changed: prove it with a fresh login (armed even when
+        # other users failed: the operator's change stands or falls on its own)
+        result["confirmation"] = transaction.arm(params["confirm_timeout"])
     # Ansible echoes every argument back under invocation; for thousands of
     # users that doubles the data sent back and parsed. Echo all but the keys.
     key_count = sum(len(user.get("keys") or ()) for user in params["users"])
@@ -454,10 +427,7 @@ def run(module):
     result["invocation"] = {"module_args": echoed}
     failed = result["failed_users"]
     if failed:
-        shown = "; ".join("%s: %s" % item for item in list(failed.items())[:10])
-        more = " (and %d more)" % (len(failed) - 10) if len(failed) > 10 else ""
-        return result, "%d of %d users failed, the others were processed: %s%s" % (
-            len(failed), len(results), shown, more)
+        return result, failed_users_message(failed, len(results))
     return result, None
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import catalogue, values
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -73,7 +74,7 @@ def parse_dump(text: str) -> Dict[str, List[str]]:
     warning that starts with a plain word would show up as a key.
     """
     result: Dict[str, List[str]] = {}
-    for line in (text or "").splitlines():
+    for line in split_lines(text or ""):
         line = line.rstrip("\r")
         if not line.strip():
             continue
@@ -192,8 +193,13 @@ def _compare_one(keyword: Any, wanted: List[str], got: List[str]) -> Optional[st
     if kind == "listen_address":
         return None if _listen_match(wanted, got) else "different addresses"
     if kind == "penalties":
-        printed = set(_words_of(got))
-        missing = [w for w in _words_of(wanted) if w not in printed]
+        # "yes" means the built-in penalties, which sshd -T prints expanded
+        # ("crash:90 authfail:5 ..."): any printed value but "no" is "yes".
+        printed = _words_of(got)
+        asked = [w for w in _words_of(wanted) if w != "yes"]
+        if "yes" in _words_of(wanted) and printed == ["no"]:
+            return "different value"
+        missing = [w for w in asked if w not in set(printed)]
         return None if not missing else f"missing: {' '.join(missing)}"
     if not keyword.first_wins or kind == "subsystem":
         clean = _unquoted if kind == "subsystem" else _collapse
@@ -296,7 +302,7 @@ def connection_spec(
             continue
         where = f"connection_spec.{key}"
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            problems.add(f"expected a string, got {values._type_name(value)}", where)
+            problems.add(f"expected a string, got {values.type_name(value)}", where)
             continue
         text = str(value)
         try:

@@ -63,12 +63,23 @@ class FileRefused(OpenSSHConfigError):
     """A file or directory that the rules above forbid touching (named in the message)."""
 
 
-def _describe(exc: OSError, path: str) -> str:
+def describe_os_error(exc: OSError, path: str) -> str:
     if exc.errno == errno.ELOOP:
         return "%s is a symbolic link; refusing to follow it" % path
     if exc.errno == errno.ENOTDIR:
         return "%s is not a directory" % path
     return "%s: %s" % (path, exc.strerror or exc)
+
+
+def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
+    """describe_os_error(), saying "symbolic link" also where O_DIRECTORY made the kernel say ENOTDIR."""
+    if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+        try:
+            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return "%s is a symbolic link; refusing to follow it" % path
+        except OSError:
+            pass
+    return describe_os_error(exc, path)
 
 
 def backup_name(name: str) -> str:
@@ -102,6 +113,16 @@ def posix_acl_entries(value: bytes) -> List[Tuple[int, int, int]]:
     return [(tag, ident, perms) for tag, perms, ident in struct.iter_unpack("<HHI", value[4:])]
 
 
+def metadata_fixes(info: os.stat_result, uid: int, gid: int, mode: int) -> List[str]:
+    """The owner and mode changes that would give ``info`` this owner and mode, as readable text."""
+    fixes = []
+    if (info.st_uid, info.st_gid) != (uid, gid):
+        fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
+    if stat.S_IMODE(info.st_mode) != mode:
+        fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+    return fixes
+
+
 class Directory(object):
     """An open directory. Use as a context manager, or call close()."""
 
@@ -130,7 +151,7 @@ class Directory(object):
             os.makedirs(path, create_mode, exist_ok=True)
             fd = os.open(path, _DIR_FLAGS)
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         directory = cls(fd, path)
         if trusted:
             try:
@@ -139,6 +160,82 @@ class Directory(object):
                 directory.close()
                 raise
         return directory
+
+    @classmethod
+    def walk(cls, path: str, owners: Optional[Iterable[int]] = (0,)) -> "Directory":
+        """Open ``path`` one component at a time from ``/``, following no link anywhere.
+
+        For a directory that may lie below one a user controls (``~/.ssh``)
+        when the caller cannot hold a descriptor from the start (a restore
+        that runs minutes later): no symlink on the way can redirect it. The
+        directory reached must belong to one of ``owners``; when that is
+        root alone it must also be writable by nobody else.
+        """
+        if not os.path.isabs(path):
+            raise FileRefused("%s is not an absolute path" % path, path)
+        fd = os.open("/", _DIR_FLAGS)
+        walked = "/"
+        try:
+            for part in [p for p in path.split("/") if p]:
+                walked = os.path.join(walked, part)
+                try:
+                    child = os.open(part, _DIR_FLAGS | _O_NOFOLLOW, dir_fd=fd)
+                except OSError as exc:
+                    raise FileRefused(_describe_at(exc, fd, part, walked), walked)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        directory = cls(fd, path)
+        if owners is None:
+            return directory
+        allowed = tuple(owners)
+        info = os.fstat(fd)
+        if allowed == (0,):
+            try:
+                directory.check_trusted()
+            except BaseException:
+                directory.close()
+                raise
+        elif info.st_uid not in allowed:
+            directory.close()
+            raise FileRefused("%s is owned by uid %d; refusing to write into it" % (path, info.st_uid), path)
+        return directory
+
+    @classmethod
+    def home(cls, path: str, uid: int) -> "Directory":
+        """A user's home directory, from passwd: reached without letting anyone else redirect it.
+
+        Symlinks root made on the way (``/home -> /var/home``) are resolved;
+        then every directory above the home must be root's and writable by
+        nobody else, or sticky (otherwise whoever can write it could point
+        this user's home at /root); the path is walked without following a
+        link, and the home itself must belong to the user or root.
+        """
+        if not os.path.isabs(path or ""):
+            raise FileRefused("home directory %r is not an absolute path" % (path,), str(path))
+        real = os.path.realpath(path)
+        parent = os.path.dirname(real)
+        with cls.walk(parent, None) as above:
+            current = "/"
+            for part in [""] + [p for p in parent.split("/") if p]:
+                current = os.path.join(current, part)
+                info = os.lstat(current)
+                # root's, and writable by nobody else (a sticky /tmp lets no one move root's entries)
+                if info.st_uid != 0 or (info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX):
+                    raise FileRefused("%s, above the home directory %s, is not root's alone (owner uid %d, mode "
+                                      "%04o); refusing to use the home" % (current, path, info.st_uid,
+                                                                           stat.S_IMODE(info.st_mode)), path)
+            home = above.child(os.path.basename(real))
+        if home is None:
+            raise FileNotFoundError(path)
+        owner = os.fstat(home.fd).st_uid
+        if owner not in (uid, 0):
+            home.close()
+            raise FileRefused("home directory %s is owned by uid %d, not by the user" % (path, owner), path)
+        home.path = path
+        return home
 
     def check_trusted(self) -> None:
         info = os.fstat(self.fd)
@@ -170,7 +267,7 @@ class Directory(object):
                 os.fchown(fd, owner[0], owner[1])
             os.fchmod(fd, create_mode)
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(_describe_at(exc, self.fd, name, path), path)
         return Directory(fd, path)
 
     # -- reading -------------------------------------------------------------------------
@@ -182,17 +279,30 @@ class Directory(object):
 
     def _open_checked(self, name: str, owners: Optional[Iterable[int]], flags: int = _READ_FLAGS
                       ) -> Tuple[Optional[int], Optional[os.stat_result]]:
+        """Open ``name`` for reading only if it is a regular file with one link and an allowed owner.
+
+        The name is looked at (lstat) before it is opened, so a device node or
+        a FIFO is refused without being opened at all; the opened file must be
+        the one looked at (same device and inode).
+        """
         path = os.path.join(self.path, name)
+        before = self.lstat(name)
+        if before is None:
+            return None, None
+        if not stat.S_ISREG(before.st_mode):
+            if stat.S_ISLNK(before.st_mode):
+                raise FileRefused("%s is a symbolic link; refusing to follow it" % path, path)
+            raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
         try:
             fd = os.open(name, flags, dir_fd=self.fd)
         except FileNotFoundError:
             return None, None
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
+            if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(info.st_mode):
+                raise FileRefused("%s changed while it was being opened; refusing to use it" % path, path)
             if info.st_nlink != 1:
                 raise FileRefused("%s has %d hard links; refusing to use a linked file" % (path, info.st_nlink), path)
             if owners is not None and info.st_uid not in tuple(owners):
@@ -303,6 +413,11 @@ class Directory(object):
             return changed
         finally:
             os.close(fd)
+
+    def metadata_fixes(self, uid: int, gid: int, mode: int, info: Optional[os.stat_result] = None) -> List[str]:
+        """What set_own_metadata would change ("owner 0:0 -> 1000:1000", "mode 0755 -> 0700"); ``info``:
+        a file's stat instead of the directory's."""
+        return metadata_fixes(info or os.fstat(self.fd), uid, gid, mode)
 
     def set_own_metadata(self, uid: int, gid: int, mode: int) -> bool:
         """The same for the directory itself."""
