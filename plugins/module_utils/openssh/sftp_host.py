@@ -388,12 +388,35 @@ def plan(blocks: Sequence[sftp.Block]) -> Plan:
     return Plan(jails, anchors, sorted(created, key=lambda p: p.count("/")), ordered, units, problems)
 
 
+def _resolved_key(path: str) -> str:
+    """``path`` with the links above it resolved (not a link at ``path`` itself): where the kernel
+    looks its last name up once the missing parents exist."""
+    head, last = os.path.split(path)
+    missing = [last]
+    while head != "/" and not os.path.lexists(head):
+        head, tail = os.path.split(head)
+        missing.insert(0, tail)
+    return os.path.join(os.path.realpath(head), *missing)
+
+
 def planned_tree(the_plan: Plan) -> Dict[str, jail.Planned]:
-    """What the preflight assumes for managed directories and parents still to be created."""
-    planned = {path: jail.Planned(0, 0o755) for path in the_plan.created_parents}
+    """What the preflight assumes for managed directories and parents still to be created.
+
+    Each is keyed by its literal path (sshd's rule stats literal prefixes) and
+    by the path the kernel reaches it under when a link lies above it (the
+    resolution rule walks resolved paths).
+    """
+    planned: Dict[str, jail.Planned] = {}
+
+    def put(path: str, plan: jail.Planned) -> None:
+        planned[path] = plan
+        planned.setdefault(_resolved_key(path), plan)
+
+    for path in the_plan.created_parents:
+        put(path, jail.Planned(0, 0o755))
     for entry in the_plan.entries:
         if entry.kind == "dir":
-            planned[entry.path] = jail.Planned(entry.uid, entry.mode)
+            put(entry.path, jail.Planned(entry.uid, entry.mode))
     return planned
 
 
@@ -448,12 +471,9 @@ def differences(entries: Sequence[Entry]) -> Tuple[List[str], List[str], List[Tu
         if not stat.S_ISDIR(info.st_mode):
             problems.append("%s is %s where the layout needs a directory" % (entry.path, describe(info)))
             continue
-        fixes = []
-        if entry.uid != UNKNOWN and (info.st_uid, info.st_gid) != (entry.uid, entry.gid):
-            fixes.append("owner %s:%s -> %s:%s" % (_name_of_uid(info.st_uid), _name_of_gid(info.st_gid),
-                                                   entry.owner, entry.group))
-        if stat.S_IMODE(info.st_mode) != entry.mode:
-            fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), entry.mode))
+        known = UNKNOWN not in (entry.uid, entry.gid)  # an account still to be created: mode only
+        fixes = fileio.metadata_fixes(info, entry.uid if known else info.st_uid,
+                                      entry.gid if known else info.st_gid, entry.mode)
         if entry.acl_access is not None and _acl_of(entry.path) != (entry.acl_access, entry.acl_default):
             fixes.append("ACL (group %s rwx, inherited)" % entry.group)
         if fixes:
@@ -469,14 +489,21 @@ def apply_layout(the_plan: Plan) -> None:
     """Create and fix every managed entry, each through its parent's descriptor, links never followed.
 
     The anchors (parents of the managed trees) passed the preflight: every
-    directory on their way is root's alone, so they are opened by path and
-    checked again (root-owned, writable by nobody else) by Directory.open.
+    directory on the way to them is root's alone, so a link root made there
+    (``/home -> /var/home``) cannot be changed by anyone else. Missing ones
+    are created (root 0755), then each is resolved once and walked from /
+    without following any link (Directory.walk), and must be root's and
+    writable by nobody else.
     """
     open_dirs: Dict[str, fileio.Directory] = {}
     try:
         for anchor in the_plan.anchors:
             if anchor not in open_dirs:
-                open_dirs[anchor] = fileio.Directory.open(anchor, trusted=True, create_mode=0o755)
+                if not os.path.lexists(anchor):
+                    os.makedirs(anchor, 0o755)
+                directory = fileio.Directory.walk(os.path.realpath(anchor), (0,))
+                directory.path = anchor
+                open_dirs[anchor] = directory
         for entry in the_plan.entries:
             parent_path = os.path.dirname(entry.path)
             parent = open_dirs.get(parent_path)

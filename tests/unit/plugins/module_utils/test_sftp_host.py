@@ -142,7 +142,7 @@ def test_managed_directories_are_fixed_and_reported(base):
     os.chown(os.path.join(jail, "upload"), 0, 0)
     result = sftp_host.apply(data, Host(), want_diff=True)
     assert result["changes"] == ["fix %s: mode 0775 -> 0750" % jail,
-                                 "fix %s/upload: owner root:root -> daemon:daemon" % jail]
+                                 "fix %s/upload: owner 0:0 -> 1:1" % jail]
     assert "%s d 0775 root:daemon" % jail in result["diff"]["before"]
     assert "%s d 0750 root:daemon" % jail in result["diff"]["after"]
     assert mode_of(jail) == (0o750, 0, 1)
@@ -351,3 +351,31 @@ def test_unit_states_are_read_per_unit():
     assert sftp_host.unit_states(host, ["a.mount", "b.mount"]) == {
         "a.mount": {"Id": "a.mount", "LoadState": "loaded", "ActiveState": "inactive", "UnitFileState": "disabled"},
         "b.mount": {"Id": "b.mount", "LoadState": "loaded", "ActiveState": "active", "UnitFileState": "disabled"}}
+
+
+@needs_root
+def test_a_root_made_link_above_the_jails_is_resolved_once_and_warned_about(base):
+    real = os.path.join(base, "real")
+    os.mkdir(real, 0o755)
+    os.symlink(real, os.path.join(base, "srv"))  # as /home -> /var/home
+    data = params(base, users=[{"name": "daemon", "root": os.path.join(base, "srv", "jails"), "dev_log": False}])
+    result = sftp_host.apply(data, Host())
+    assert mode_of(os.path.join(real, "jails", "daemon")) == (0o750, 0, 1)
+    assert any("is a symbolic link to %s" % real in warning for warning in result["warnings"]), result
+    assert not sftp_host.apply(data, Host())["changed"]
+
+
+@needs_root
+def test_a_link_above_jails_still_to_be_created_is_checked_where_it_leads(base):
+    """The jails do not exist yet; the link above them passes through a directory daemon owns."""
+    user_dir = os.path.join(base, "daemon-owned")
+    os.mkdir(user_dir, 0o755)
+    os.chown(user_dir, 1, 1)
+    os.mkdir(os.path.join(user_dir, "inner"), 0o755)
+    os.symlink(os.path.join(user_dir, "inner"), os.path.join(base, "srv"))
+    before = snapshot(base)
+    with pytest.raises(ApplyFailed) as caught:
+        sftp_host.apply(params(base, users=[{"name": "daemon", "root": os.path.join(base, "srv", "jails"),
+                                             "dev_log": False}]), Host())
+    assert "through %s, which is owned by uid 1" % user_dir in caught.value.message
+    assert snapshot(base) == before
