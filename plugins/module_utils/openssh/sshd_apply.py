@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
+CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
 #: what a derived or partial Match connection spec uses for what it does not name
 CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
@@ -451,9 +453,16 @@ def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, st
     return eff.parse_dump(out)
 
 
-def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
-    """Compare requested with effective values, globally and per Match block."""
-    effective = dump_effective(run, config, create=create)
+def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True,
+                     global_config=None):
+    """Compare requested with effective values, globally and per Match block.
+
+    ``global_config``: the same configuration without the managed Match blocks,
+    for the global values when sshd -T needs a whole connection (a block tests
+    LocalPort, LocalAddress or RDomain): a probe connection could match one of
+    the blocks and report its values as global ones.
+    """
+    effective = dump_effective(run, global_config or config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -591,8 +600,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     text = render.render_config(
         "sshd", settings, [{"criteria": b["criteria"], "settings": b["settings"]} for b in blocks],
         version, params["header"], self_path=target, warnings=warnings)
+    globals_text = None
+    if any(name.lower() in CONNECTION_CRITERIA for block in blocks
+           for name, _ in render.criteria_pairs(block["criteria"], "match")):
+        globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
+        if globals_text is not None:
+            globals_text = _insert_include(globals_text, params["dropin_dir"])
     if params["mode"] == "dropin":
         if not config_files.main_includes(params["config_path"], target):
             raise OpenSSHConfigError(
@@ -645,6 +660,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             validate_cfg = config_files.validation_main(params["config_path"], replace, work)
         files = config_files.files_read(validate_cfg)
         names = {validate_cfg: params["config_path"], replace.get(target, target): target}
+        global_cfg = None
+        if globals_text is not None:
+            work.write("globals", globals_text.encode("utf-8"), mode=0o600)
+            global_cfg = work.file_path("globals")
+            if params["mode"] == "dropin":
+                global_cfg = config_files.validation_main(params["config_path"], {target: global_cfg}, work,
+                                                          "globals.validate")
 
         skip_validation = check_mode and keys_changed
         if content_changed and not skip_validation:
@@ -666,7 +688,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
         effective, report, unverified = _check_effective(
             run, validate_cfg, settings, blocks, version, guard_user, files, replace.get(target, target), names,
-            not check_mode)
+            not check_mode, global_cfg)
         result["effective"] = effective
         result["mismatches"] = report
         if unverified:
@@ -749,7 +771,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
             live_effective, report, _ = _check_effective(
                 run, params["config_path"], settings, blocks, version, guard_user,
-                config_files.files_read(params["config_path"]), target)
+                config_files.files_read(params["config_path"]), target, global_config=global_cfg)
         except ApplyFailed:
             raise
         except BaseException as exc:
