@@ -22,6 +22,8 @@ import tempfile
 
 import pytest
 
+from conftest import root_owned_base
+
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, fileio
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.chroot import (
     FAIL,
@@ -39,7 +41,7 @@ NOBODY = 65534
 
 @pytest.fixture
 def base():
-    top = os.path.realpath("/run" if os.path.isdir("/run") else tempfile.gettempdir())
+    top = root_owned_base()
     path = tempfile.mkdtemp(prefix="sshsuite-chroot-", dir=top)
     os.chmod(path, 0o755)
     try:

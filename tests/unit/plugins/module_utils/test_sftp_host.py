@@ -21,6 +21,8 @@ import tempfile
 
 import pytest
 
+from conftest import root_owned_base
+
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, sftp, sftp_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     ApplyFailed,
@@ -33,7 +35,7 @@ needs_root = pytest.mark.skipif(not ROOT, reason="needs root (chown, root-owned 
 
 @pytest.fixture
 def base():
-    top = os.path.realpath("/run" if os.path.isdir("/run") else tempfile.gettempdir())
+    top = root_owned_base()
     path = tempfile.mkdtemp(prefix="sshsuite-sftp-", dir=top)
     os.chmod(path, 0o755)
     try:

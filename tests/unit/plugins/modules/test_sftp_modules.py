@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 
 import pytest
+
+from conftest import root_owned_base
 import yaml
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sftp, sftp_host
@@ -56,7 +58,7 @@ def run(argv):
 def test_preflight_asks_sshd_which_jail_an_account_gets():
     # the jails under /run (root-owned parents); sshd's files elsewhere: without /run/sshd,
     # sshd -T runs in a private mount namespace with an empty /run of its own
-    top = os.path.realpath("/run" if os.path.isdir("/run") else tempfile.gettempdir())
+    top = root_owned_base()
     base = tempfile.mkdtemp(prefix="sshsuite-preflight-", dir=top)
     files = tempfile.mkdtemp(prefix="sshsuite-preflight-")
     try:
