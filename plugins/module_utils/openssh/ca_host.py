@@ -245,7 +245,7 @@ def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: b
 
     effective = None
     if params.get("collect") or params.get("certificates"):
-        effective = sshfp_host.effective_config(run, params["config_path"], sshd_host.SSHD)
+        effective = sshd_host.dump_effective(run, params["config_path"], create=not check_mode)
     if params.get("collect"):
         result["host_keys"] = collect_host_keys(run, effective, params.get("host_key_types") or [])
         result["hostname"] = socket.gethostname()
