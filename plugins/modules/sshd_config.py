@@ -26,12 +26,15 @@ description:
   - The action plugin of the same name checks every keyword and value on the controller first,
     so bad input never reaches a host.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: Check mode runs every check (candidates are validated from a private temporary directory that is
+      removed again) and reports what would change; it installs, reloads and changes nothing.
   diff_mode:
     support: full
+    description: Returns a diff of the managed configuration file (the whole file or the drop-in).
 options:
   settings:
     description:
@@ -237,7 +240,7 @@ version:
 idle:
   description: What the idle policy decided (measured dead-peer bound in seconds, what enforces the idle timeout).
   returned: always
-  type: dict"
+  type: dict
 path:
   description: The file this module manages.
   returned: always
