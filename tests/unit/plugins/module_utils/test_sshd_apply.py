@@ -68,11 +68,11 @@ class TestListenEndpoints:
 
 class TestMatchConnections:
     def test_literal_criteria_give_a_matching_spec(self):
-        spec, _ = sshd_apply.derive_connection({"User": "bob", "Address": "10.1.0.0/16"}, "root")
+        spec, _unused = sshd_apply.derive_connection({"User": "bob", "Address": "10.1.0.0/16"}, "root")
         assert spec["user"] == "bob" and spec["addr"] == "10.1.0.1"
 
     def test_string_criteria(self):
-        spec, _ = sshd_apply.derive_connection("User alice LocalPort 2222", "root")
+        spec, _unused = sshd_apply.derive_connection("User alice LocalPort 2222", "root")
         assert spec["user"] == "alice" and spec["lport"] == "2222"
 
     def test_wildcards_cannot_be_evaluated(self):
@@ -80,7 +80,7 @@ class TestMatchConnections:
         assert spec is None and "literal" in reason
 
     def test_first_positive_entry_of_a_list_is_used(self):
-        spec, _ = sshd_apply.derive_connection({"User": "!root,carol,dave"}, "root")
+        spec, _unused = sshd_apply.derive_connection({"User": "!root,carol,dave"}, "root")
         assert spec["user"] == "carol"
 
 
@@ -127,7 +127,7 @@ class TestLayers:
     def test_count_max_zero_becomes_one(self):
         params = dict(distribution_defaults=False, mode="file", profile="none", profile_options={},
                       settings={"ClientAliveCountMax": 0})
-        settings, warnings, _ = sshd_apply.layered_settings(params, {}, "9.2")
+        settings, warnings, _unused = sshd_apply.layered_settings(params, {}, "9.2")
         assert settings["ClientAliveCountMax"] == 1 and warnings
 
 
