@@ -14,6 +14,7 @@ RELEASE_BIN := $(CURDIR)/$(RELEASE_VENV)/bin
 RELEASE_STAMP := $(RELEASE_VENV)/.stamp-$(shell cat requirements-release.txt 2>/dev/null | sha256sum | cut -c1-12)
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := .cache/build/sshsuite-openssh-$(VERSION).tar.gz
+EE_IMAGE := localhost/sshsuite-ee:$(VERSION)
 COLLECTION_LINK := .collections/ansible_collections/sshsuite/openssh
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
@@ -38,8 +39,9 @@ help:
 	@echo "make galaxy-import   Galaxy's importer on the built tarball (offline)"
 	@echo "make docs        regenerate role variable tables, docs/reference and the changelog"
 	@echo "make changelog   record changelogs/fragments in changelog.yaml, write CHANGELOG.md/.rst"
-	@echo "make ee          build the execution environment image offline and run site.yml in it"
-	@echo "make test-ee     make ee against a fresh lab, twice (idempotence), then remove the lab"
+	@echo "make ee          build the execution environment offline, run site.yml in it twice against"
+	@echo "                 a fresh lab (ansible-runner, as AWX does); the lab stays up (make ee-clean)"
+	@echo "make test-ee     the same, then the lab is removed (a stage of make test)"
 
 ## setup: Debian packages, podman settings, venv, collection link, lab images (idempotent)
 setup: host venv release-venv link images
@@ -138,5 +140,17 @@ docs: release-venv link changelog
 docs-check: release-venv link
 	lab/docs-check.sh $(MAKE) -s docs
 
-clean: demo-clean
+## execution environment (ee/README.md): built offline, site.yml run in it by ansible-runner
+ee: build release-venv images
+	ee/build.sh $(TARBALL) $(EE_IMAGE)
+	ee/run.sh test $(EE_IMAGE) --keep
+
+test-ee: build release-venv images
+	ee/build.sh $(TARBALL) $(EE_IMAGE)
+	ee/run.sh test $(EE_IMAGE)
+
+ee-clean:
+	ee/run.sh down
+
+clean: demo-clean ee-clean
 	rm -rf .cache .collections
