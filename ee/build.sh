@@ -6,6 +6,7 @@
 #   wheels  downloaded once on the host into .cache/ee/wheelhouse (keyed by a hash
 #           of ee/wheels.txt); the build installs them with --no-index
 #   build   ansible-builder with podman build --pull=never --network=none
+#           (EE_BUILD_ARGS=--no-cache for a build from scratch)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tarball=$(realpath "$1")
@@ -43,6 +44,6 @@ collections:
 YAML
 
 ansible-builder build -v 3 --container-runtime podman -f "$definition/execution-environment.yml" \
-  -c "$cache/context" -t "$image" --extra-build-cli-args "--pull=never --network=none" \
+  -c "$cache/context" -t "$image" --extra-build-cli-args "--pull=never --network=none ${EE_BUILD_ARGS:-}" \
   > "$cache/build.log" 2>&1 || { tail -40 "$cache/build.log"; echo "ee: build failed, log: $cache/build.log" >&2; exit 1; }
 echo "ee: built $image in $((SECONDS - start)) s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"
