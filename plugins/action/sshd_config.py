@@ -5,64 +5,63 @@
 
 1. Checks every keyword, value and Match criterion on the controller, so bad
    input fails before a byte is sent to the host.
-2. Tells the module who Ansible connects as (user, port, password or key),
-   which the lockout guard protects.
+2. Tells the module who Ansible connects as (user, port, password or key, the
+   public key it uses, whether other hosts jump through this one), which the
+   lockout guard protects.
 3. Runs the module: one remote execution does the rest.
+4. When the module changed what sshd serves, proves access with a fresh login
+   and confirms, or reports the automatic rollback (plugin_utils/confirm.py).
 """
 
 from __future__ import annotations
 
-import getpass
-
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
-    OpenSSHConfigError,
-)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.sshd_apply import (
     ARGUMENT_SPEC,
     precheck,
 )
-
-SSH_CONNECTIONS = {
-    "ssh", "ansible.builtin.ssh", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh",
-    "ansible.netcommon.libssh",
-}
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import CollectionAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(CollectionAction):
+    MODULE = "sshsuite.openssh.sshd_config"
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "sshd configuration data"
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+    def precheck(self, params):
+        precheck(params)
 
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
-        if validation.error_messages:
-            raise AnsibleActionFail("sshd_config: " + "; ".join(validation.error_messages))
-        params = validation.validated_parameters
-        try:
-            precheck(params)
-        except OpenSSHConfigError as exc:
-            raise AnsibleActionFail("bad sshd configuration data, nothing was sent to the host: %s" % exc)
+    def connection_facts(self, args, params, task_vars):
+        if not (params.get("guard") and self.ssh_transport()):
+            return
+        if not args.get("guard_user"):
+            args["guard_user"] = self.remote_user(task_vars)
+        if args.get("guard_port") is None:
+            port = self._connection.get_option("port") if self._connection.has_option("port") else None
+            args["guard_port"] = int(port or task_vars.get("ansible_port") or 22)
+        if not args.get("guard_auth"):
+            password = self._connection.get_option("password") if self._connection.has_option("password") else None
+            args["guard_auth"] = "password" if password else "publickey"
+        if not args.get("guard_key"):
+            key = self.controller_public_key()
+            if key:
+                args["guard_key"] = key
+        if "guard_jump_host" not in args:
+            args["guard_jump_host"] = self.jumped_through(task_vars)
 
-        transport = self._connection.transport
-        if params.get("guard") and transport in SSH_CONNECTIONS:
-            if not args.get("guard_user"):
-                args["guard_user"] = (self._connection.get_option("remote_user")
-                                      or task_vars.get("ansible_user") or self._play_context.remote_user
-                                      or getpass.getuser())
-            if args.get("guard_port") is None:
-                port = self._connection.get_option("port") if self._connection.has_option("port") else None
-                args["guard_port"] = int(port or task_vars.get("ansible_port") or 22)
-            if not args.get("guard_auth"):
-                password = self._connection.get_option("password") if self._connection.has_option("password") else None
-                args["guard_auth"] = "password" if password else "publickey"
-
-        result.update(self._execute_module(module_name="sshsuite.openssh.sshd_config",
-                                           module_args=args, task_vars=task_vars))
-        return result
+    def jumped_through(self, task_vars):
+        """Does any host of the inventory reach its target through this one (ProxyJump, -J, -W)?"""
+        own = task_vars.get("inventory_hostname")
+        names = {own, task_vars.get("ansible_host")} - {None}
+        hostvars = task_vars.get("hostvars") or {}
+        for name in list(hostvars.keys()):
+            if name == own:
+                continue
+            try:
+                other = hostvars[name]
+                text = " ".join(str(other.get(k) or "") for k in ("ansible_ssh_common_args", "ansible_ssh_extra_args"))
+            except Exception:  # hostvars of hosts not yet templated
+                continue
+            if ("ProxyJump" in text or "-J" in text or "ProxyCommand" in text) and any(n in text for n in names):
+                return True
+        return False

@@ -186,17 +186,47 @@ def _expand(name: str, key_groups: Mapping[str, Any], owners: Mapping[str, Any],
     return found
 
 
+#: toggles that grant something; ``restrict`` (or the toggle set to false) takes them away.
+_PERMISSIONS = ("agent-forwarding", "port-forwarding", "pty", "user-rc", "x11-forwarding")
+
+
+def _option_base(name: Any) -> str:
+    lower = str(name).lower()
+    return keys.MAPPING_ALIASES.get(lower, lower.replace("_", "-"))
+
+
 def _merge_options(owner_options: Optional[Mapping[str, Any]], grant_options: Optional[Mapping[str, Any]],
                    where: str, problems: Problems) -> Optional[Dict[str, Any]]:
+    """The key owner's options plus the grant's; the grant's restrictions always win.
+
+    A grant is access policy: an owner's option may add to it (a security
+    key's verify_required) but never undo it. ``restrict`` in the grant with
+    ``port_forwarding: true`` from the owner would render
+    ``restrict,...,port-forwarding``, which sshd reads as forwarding allowed:
+    that, and any option the two set to different values, is an error naming
+    both sides.
+    """
     if not owner_options and not grant_options:
         return None
-    merged = dict(owner_options or {})
-    for name, value in (grant_options or {}).items():
-        if name in merged and merged[name] != value and merged[name] is not None and value is not None:
-            problems.add("option %s is set by the key (%r) and by the grant (%r)" % (name, merged[name], value), where)
-            continue
-        if value is not None:
-            merged[name] = value
+    owner = {_option_base(k): (k, v) for k, v in (owner_options or {}).items() if v is not None}
+    grant = {_option_base(k): (k, v) for k, v in (grant_options or {}).items() if v is not None}
+    restricted = grant.get("restrict", (None, False))[1] is True
+    ok = True
+    for base, (name, value) in owner.items():
+        if base in grant and grant[base][1] != value:
+            problems.add("option %s is %r in the key owner's options but %r in the grant: the grant's access "
+                         "policy must win, so make them agree" % (name, value, grant[base][1]), where)
+            ok = False
+        elif base in _PERMISSIONS and value is True and restricted and base not in grant:
+            problems.add("the key owner's option %s: true would undo the grant's restrict; allow it in the "
+                         "grant (%s: true) if it is meant" % (name, name), where)
+            ok = False
+    if not ok:
+        return None
+    merged = {name: value for name, value in owner.values()}
+    for base, (name, value) in grant.items():
+        merged.pop(owner.get(base, (None,))[0], None)
+        merged[name] = value
     return merged
 
 

@@ -205,6 +205,20 @@ options:
     description: Smallest RSA modulus accepted, in bits. sshd's own floor is 1024.
     type: int
     default: 2048
+  allow_any_path:
+    description: O(central_directory) must lie under C(/etc/ssh); V(true) allows any absolute path.
+    type: bool
+    default: false
+  confirm_user:
+    description:
+      - The user Ansible connects as (the action plugin fills it in for ssh and paramiko connections). When the
+        run changes this user's file, the module records it and arms an automatic rollback that puts the old
+        file back after O(confirm_timeout) seconds unless a fresh login confirms the change first.
+    type: str
+  confirm_timeout:
+    description: Seconds the confirmation may take; V(0) arms nothing.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -373,7 +387,10 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorize
     apply_all,
     build_requests,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path
 
 KEY_OPTIONS_SPEC = {
     "restrict": {"type": "bool"},
@@ -423,6 +440,9 @@ ARGUMENT_SPEC = dict(
     central_directory=dict(type="path", default="/etc/ssh/authorized_keys"),
     missing_users=dict(type="str", choices=["fail", "skip"], default="fail"),
     rsa_min_bits=dict(type="int", default=2048),
+    allow_any_path=dict(type="bool", default=False),
+    confirm_user=dict(type="str"),
+    confirm_timeout=dict(type="int", default=0),
 )
 
 
@@ -432,12 +452,20 @@ def run(module):
     if params["rsa_min_bits"] < 1024:
         return {"changed": False}, "rsa_min_bits must be at least 1024 (sshd refuses smaller RSA keys)"
     try:
+        if params["layout"] == "central":
+            check_managed_path(params["central_directory"], "central_directory", "/etc/ssh",
+                               params["allow_any_path"])
         layout = Layout(params["layout"], params["central_directory"])
         requests = build_requests(params["users"], params["exclusive"], params["rsa_min_bits"])
+        transaction = None
+        if params["confirm_user"] and params["confirm_timeout"] and not module.check_mode:
+            transaction = rollback.Transaction()
+            transaction.check_no_pending()
     except OpenSSHConfigError as exc:
         return {"changed": False}, "nothing was changed: %s" % exc
     results, diffs = apply_all(requests, layout, check_mode=module.check_mode,
-                               missing_users=params["missing_users"], want_diff=module._diff)
+                               missing_users=params["missing_users"], want_diff=module._diff,
+                               guarded=(params["confirm_user"], transaction) if transaction else None)
     result = {
         "changed": any(user["changed"] for user in results.values()),
         "users": results,
@@ -447,6 +475,8 @@ def run(module):
     }
     if module._diff and diffs:
         result["diff"] = diffs
+    if transaction:  # the connecting user's own file changed: prove it with a fresh login
+        result["confirmation"] = transaction.arm(params["confirm_timeout"])
     # Ansible echoes every argument back under invocation; for thousands of
     # users that doubles the data sent back and parsed. Echo all but the keys.
     key_count = sum(len(user.get("keys") or ()) for user in params["users"])
@@ -456,10 +486,7 @@ def run(module):
     result["invocation"] = {"module_args": echoed}
     failed = result["failed_users"]
     if failed:
-        shown = "; ".join("%s: %s" % item for item in list(failed.items())[:10])
-        more = " (and %d more)" % (len(failed) - 10) if len(failed) > 10 else ""
-        return result, "%d of %d users failed, the others were processed: %s%s" % (
-            len(failed), len(results), shown, more)
+        return result, failed_users_message(failed, len(results))
     return result, None
 
 

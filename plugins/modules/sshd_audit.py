@@ -162,6 +162,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_sh
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     compliance,
     effective as eff,
+    sshd_host,
     version as ver,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -228,7 +229,11 @@ def main():
             k: (str(v) if v is not None else None) for k, v in p["connection"].items()})
         result["connection_spec"] = spec
 
-        rc, out, err = run([p["sshd"], "-T", "-f", p["config"], "-C", spec])
+        try:
+            argv = sshd_host.sshd_argv(["-T", "-f", p["config"], "-C", spec], p["sshd"])
+        except sshd_host.PrivsepMissing as exc:
+            module.fail_json(msg="the audit only reads: %s" % exc, **result)
+        rc, out, err = run(argv)
         if rc != 0:
             module.fail_json(msg="sshd -T -f %s -C %s failed (rc=%d): %s"
                              % (p["config"], spec, rc, (err or out).strip()), **result)
@@ -250,7 +255,9 @@ def main():
         if readable:
             supported["host_keys"] = readable
 
-        results = compliance.evaluate(effective, version, supported, p["baseline"], p["profile_options"])
+        files = compliance.collect_files(p["config"], effective)
+        result["files"] = files
+        results = compliance.evaluate(effective, version, supported, p["baseline"], p["profile_options"], files)
     except OpenSSHConfigError as exc:
         module.fail_json(msg=str(exc), **result)
 

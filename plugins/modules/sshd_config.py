@@ -157,6 +157,13 @@ options:
     type: list
     elements: str
     default: [ed25519, rsa]
+  host_key_rotation:
+    description:
+      - Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
+        C(/etc/ssh/ssh_host_<type>_key.next) and serves it beside the current key; C(retire) moves it over the
+        current key. Files are recorded for the confirmed apply like every other change.
+    type: dict
+    default: {}
   host_key_rsa_bits:
     description: Size of a newly generated RSA host key; an existing smaller key is reported, not replaced.
     type: int
@@ -188,6 +195,33 @@ options:
     type: str
     choices: [publickey, password]
     default: publickey
+  guard_key:
+    description:
+      - Public key (one line) of the key Ansible logs in with; the action plugin sends the C(.pub) next to the
+        connection's private key file. Used when sshd's log does not name the key of this session, to check it
+        against C(PubkeyAcceptedAlgorithms), C(RequiredRSASize) and C(RevokedKeys).
+    type: str
+  guard_jump_host:
+    description:
+      - Other hosts are reached through this one (the action plugin looks for ProxyJump, C(-J) or ProxyCommand
+        naming it in the inventory), so turning TCP forwarding off is a lockout too.
+    type: bool
+    default: false
+  confirm_timeout:
+    description:
+      - Confirmed apply. After a change that reaches sshd, arm an automatic rollback on the host that restores
+        every changed file (the configuration, generated or removed host keys, the idle fallback) and restarts
+        sshd after this many seconds, unless the action plugin confirms first with a fresh login.
+      - The rollback is a transient systemd timer where systemd runs, a detached process otherwise; it
+        survives the module, the SSH session and the controller.
+      - Set by the action plugin only for the ssh and paramiko connections (others never authenticate).
+        0 arms nothing.
+    type: int
+    default: 0
+  config_mode:
+    description: Mode of the managed file (octal text); a stricter mode already on the file is kept.
+    type: str
+    default: "0600"
   reload:
     description: Reload sshd after a change (and check that it serves, or roll back).
     type: bool
@@ -250,6 +284,21 @@ backup_file:
   description: Copy of the previous file, kept when the file changed.
   returned: changed
   type: str
+mode:
+  description: Mode the managed file has after the run (a stricter mode found on it is kept).
+  returned: always
+  type: str
+  sample: "0600"
+confirmation:
+  description:
+    - The confirmed apply. C(id), C(timeout), C(method) (systemd or process) of the armed rollback,
+      C(fresh_login) (what the fresh login said), C(confirmed) (true once the rollback was cancelled),
+      C(after_rollback) when the change was rolled back; or C(confirmed) false with the C(reason) when the
+      connection cannot prove a login.
+  returned: when something changed
+  type: dict
+  sample: {"id": "20261204T213000-a1b2c3", "timeout": 120, "method": "systemd", "confirmed": true,
+           "fresh_login": "a fresh ssh login ran a command"}
 effective:
   description: The effective global configuration (C(sshd -T)), keyword to list of values.
   returned: always

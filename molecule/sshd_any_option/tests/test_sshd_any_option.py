@@ -39,7 +39,8 @@ def test_file_is_managed_and_readable(host):
     first_match = next(i for i, line in enumerate(lines) if line.startswith("Match "))
     assert all(line.startswith(("Match ", " ", "\t")) for line in lines[first_match:])
     assert "Include /etc/ssh/sshd_config.d/*.conf" in lines[:first_match]
-    assert host.file("/etc/ssh/sshd_config").mode == 0o644
+    # issue 19: 0600 by default (CIS Debian, SCAP Security Guide), root-owned
+    assert host.file("/etc/ssh/sshd_config").mode == 0o600
 
 
 def test_host_keys_exist_and_are_the_ones_served(host):

@@ -23,7 +23,7 @@ def test_main_file_is_untouched(host):
 
 def test_dropin_is_managed_and_has_no_include(host):
     dropin = host.file("/etc/ssh/sshd_config.d/00-sshsuite.conf")
-    assert dropin.mode == 0o644 and dropin.user == "root"
+    assert dropin.mode == 0o600 and dropin.user == "root"  # issue 19
     assert dropin.content_string.startswith("# Managed by Ansible")
     assert "Include" not in dropin.content_string
 

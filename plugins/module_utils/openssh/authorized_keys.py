@@ -21,13 +21,13 @@ changed); it is what the unit tests exercise most.
 
 from __future__ import annotations
 
-import errno
 import os
 import pwd
 import stat
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -42,10 +42,6 @@ CENTRAL_DIRECTORY_MODE = 0o755
 CENTRAL_FILE_MODE = 0o644
 MAX_FILE_BYTES = 16 * 1024 * 1024  # sshd lines are at most a few KiB; refuse absurd files
 
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 class DesiredKey(object):
@@ -84,7 +80,7 @@ class UserRequest(object):
 def _check_user_name(name: Any, where: str) -> str:
     if not isinstance(name, str) or not name:
         raise OpenSSHConfigError("name must be a non-empty string", where)
-    keys.check_text(name, where, "the user name")
+    check_text(name, where, "the user name")
     if "/" in name or name in (".", "..") or name.startswith("-") or any(c.isspace() for c in name):
         raise OpenSSHConfigError("%r is not a valid user name" % name, where)
     return name
@@ -115,7 +111,7 @@ def _parse_entry(entry: Dict[str, Any], where: str, rsa_min_bits: int) -> Tuple[
         raise OpenSSHConfigError("state must be present or absent, not %r" % state, where + ".state")
     comment = entry.get("comment")
     if comment is not None:
-        comment = keys.check_text(str(comment), where + ".comment", "the comment").strip()
+        comment = check_text(str(comment), where + ".comment", "the comment").strip()
     mapping = entry.get("options")
     lines = _entry_keys(entry, where)
     if comment is not None and len(lines) > 1:
@@ -380,26 +376,22 @@ class AccountDirectory(object):
         return entry
 
 
-def _open_directory(path_or_name: str, dir_fd: Optional[int], follow: bool) -> int:
-    flags = os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC
-    if not follow:
-        flags |= _O_NOFOLLOW
-    return os.open(path_or_name, flags, dir_fd=dir_fd)
-
-
-def _describe_os_error(exc: OSError, path: str) -> str:
-    if exc.errno == errno.ELOOP:
-        return "%s is a symbolic link; refusing to follow it" % path
-    if exc.errno == errno.ENOTDIR:
-        return "%s is not a directory" % path
-    return "%s: %s" % (path, exc.strerror or exc)
-
-
 class AuthorizedKeysWriter(object):
-    """Applies UserRequests to the file system (or only plans, in check mode)."""
+    """Applies UserRequests to the file system (or only plans, in check mode).
+
+    Every file operation goes through fileio.Directory: the user's ``~/.ssh``
+    (or the central directory) is opened once, without following a link, and
+    files in it are read with the safe reader and written with the safe
+    writer; the directory is flushed once per user (once per run for the
+    central directory).
+    """
 
     def __init__(self, layout: Layout, check_mode: bool = False, missing_users: str = "fail",
-                 want_diff: bool = False, accounts: Optional[AccountDirectory] = None):
+                 want_diff: bool = False, accounts: Optional[AccountDirectory] = None,
+                 guarded: Optional[Tuple[str, Any]] = None):
+        """``guarded``: (the user Ansible connects as, a rollback.Transaction): that user's file is
+        recorded before it changes, so the change can be confirmed by a fresh login or undone."""
+        self.guarded_user, self.transaction = guarded or (None, None)
         if missing_users not in ("fail", "skip"):
             raise OpenSSHConfigError("missing_users must be fail or skip", "missing_users")
         self.layout = layout
@@ -407,9 +399,8 @@ class AuthorizedKeysWriter(object):
         self.missing_users = missing_users
         self.want_diff = want_diff
         self.accounts = accounts or AccountDirectory()
-        self._central_fd: Optional[int] = None
+        self._central: Optional[fileio.Directory] = None
         self._central_changed = False
-        self._central_dirty = False
 
     # -- public ----------------------------------------------------------
     def apply(self, request: UserRequest) -> Dict[str, Any]:
@@ -433,26 +424,25 @@ class AuthorizedKeysWriter(object):
                 self._apply_central(request, result)
             else:
                 self._apply_home(request, account, result)
-        except UserFailure as exc:
-            result.update(status="failed", msg=str(exc))
+        except (UserFailure, fileio.FileRefused) as exc:
+            result.update(status="failed", msg=getattr(exc, "message", None) or str(exc))
         except OSError as exc:
-            result.update(status="failed", msg=_describe_os_error(exc, exc.filename or result["path"]))
+            result.update(status="failed", msg=fileio.describe_os_error(exc, exc.filename or result["path"]))
         if result["changed"] and result["status"] == "ok":
             result["status"] = "changed"
         return result
 
     def close(self) -> Optional[str]:
         """Flush the central directory once; returns an error text or None."""
-        if self._central_fd is None:
+        if self._central is None:
             return None
         try:
-            if self._central_dirty:
-                os.fsync(self._central_fd)
+            self._central.sync()
         except OSError as exc:
-            return _describe_os_error(exc, self.layout.central_directory)
+            return fileio.describe_os_error(exc, self.layout.central_directory)
         finally:
-            os.close(self._central_fd)
-            self._central_fd = None
+            self._central.close()
+            self._central = None
         return None
 
     @property
@@ -464,37 +454,28 @@ class AuthorizedKeysWriter(object):
         home = account.pw_dir
         uid, gid = account.pw_uid, account.pw_gid
         path = result["path"]
-        ssh_dir = os.path.join(home, ".ssh")
         if not home or not os.path.isabs(home):
             raise UserFailure("user %s has no absolute home directory (%r)" % (request.name, home))
         try:
-            home_fd = _open_directory(home, None, follow=True)  # set by root in passwd
-        except OSError as exc:
-            if exc.errno == errno.ENOENT:
-                raise UserFailure("home directory %s of user %s does not exist" % (home, request.name))
-            raise UserFailure(_describe_os_error(exc, home))
-        ssh_fd = None
-        try:
-            ssh_fd = self._open_user_ssh_dir(home_fd, ssh_dir, uid, gid, request, result)
-            if ssh_fd is None:  # nothing to do without ~/.ssh, or check mode creating it
+            home_dir = fileio.Directory.open(home, trusted=False)  # set by root in passwd
+        except FileNotFoundError:
+            raise UserFailure("home directory %s of user %s does not exist" % (home, request.name))
+        with home_dir:
+            ssh_dir = self._open_user_ssh_dir(home_dir, uid, gid, request, result)
+            if ssh_dir is None:  # nothing to do without ~/.ssh, or check mode creating it
                 if request.state == "present" and request.present:
                     self._report_new_file(request, path, result)
                 return
-            self._handle_file(ssh_fd, "authorized_keys", path, uid, gid, HOME_FILE_MODE, request, result,
-                              owner_ok=(uid, 0))
-            if result.pop("_dir_dirty", False) and not self.check_mode:
-                os.fsync(ssh_fd)
-        finally:
-            if ssh_fd is not None:
-                os.close(ssh_fd)
-            os.close(home_fd)
+            with ssh_dir:
+                self._handle_file(ssh_dir, "authorized_keys", path, uid, gid, HOME_FILE_MODE, request, result,
+                                  owner_ok=(uid, 0))
+                if not self.check_mode:
+                    ssh_dir.sync()
 
-    def _open_user_ssh_dir(self, home_fd: int, ssh_dir: str, uid: int, gid: int,
-                           request: UserRequest, result: Dict[str, Any]) -> Optional[int]:
-        try:
-            info = os.stat(".ssh", dir_fd=home_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            info = None
+    def _open_user_ssh_dir(self, home: fileio.Directory, uid: int, gid: int, request: UserRequest,
+                           result: Dict[str, Any]) -> Optional[fileio.Directory]:
+        ssh_path = os.path.join(home.path, ".ssh")
+        info = home.lstat(".ssh")
         if info is None:
             if request.state == "absent" or not request.present:
                 return None  # no file to remove, no key to write: leave the home alone
@@ -502,33 +483,24 @@ class AuthorizedKeysWriter(object):
             result["directory_created"] = True
             if self.check_mode:
                 return None
-            os.mkdir(".ssh", HOME_DIRECTORY_MODE, dir_fd=home_fd)
-            fd = _open_directory(".ssh", home_fd, follow=False)
-            os.fchown(fd, uid, gid)
-            os.fchmod(fd, HOME_DIRECTORY_MODE)
-            os.fsync(home_fd)
-            return fd
+            directory = home.child(".ssh", create_mode=HOME_DIRECTORY_MODE, owner=(uid, gid))
+            home.sync()
+            return directory
         if stat.S_ISLNK(info.st_mode):
-            raise UserFailure("%s is a symbolic link; refusing to follow it" % ssh_dir)
+            raise UserFailure("%s is a symbolic link; refusing to follow it" % ssh_path)
         if not stat.S_ISDIR(info.st_mode):
-            raise UserFailure("%s is not a directory" % ssh_dir)
-        try:
-            fd = _open_directory(".ssh", home_fd, follow=False)
-        except OSError as exc:
-            raise UserFailure(_describe_os_error(exc, ssh_dir))
+            raise UserFailure("%s is not a directory" % ssh_path)
+        directory = home.child(".ssh")
         if request.state == "present":
-            self._fix_metadata(fd, ssh_dir, uid, gid, HOME_DIRECTORY_MODE, result, "directory")
-        return fd
+            self._fix_metadata(directory, ssh_path, uid, gid, HOME_DIRECTORY_MODE, result, "directory")
+        return directory
 
     # -- central layout --------------------------------------------------
-    def _central_directory_fd(self, result: Dict[str, Any], create: bool) -> Optional[int]:
-        if self._central_fd is not None:
-            return self._central_fd
-        directory = self.layout.central_directory
-        try:
-            info = os.lstat(directory)
-        except FileNotFoundError:
-            info = None
+    def _central_directory(self, result: Dict[str, Any], create: bool) -> Optional[fileio.Directory]:
+        if self._central is not None:
+            return self._central
+        path = self.layout.central_directory
+        info = fileio.file_stat(path)
         if info is None:
             if not create:
                 return None
@@ -537,80 +509,47 @@ class AuthorizedKeysWriter(object):
             self._central_changed = True
             if self.check_mode:
                 return None
-            os.mkdir(directory, CENTRAL_DIRECTORY_MODE)
+            with fileio.Directory.open(os.path.dirname(path), trusted=True) as parent:
+                directory = parent.child(os.path.basename(path), create_mode=CENTRAL_DIRECTORY_MODE,
+                                         owner=(self.layout.central_uid, self.layout.central_gid))
+                parent.sync()
         elif stat.S_ISLNK(info.st_mode):
-            raise UserFailure("%s is a symbolic link; refusing to follow it" % directory)
-        fd = _open_directory(directory, None, follow=False)
+            raise UserFailure("%s is a symbolic link; refusing to follow it" % path)
+        else:
+            with fileio.Directory.open(os.path.dirname(path), trusted=False) as parent:
+                directory = parent.child(os.path.basename(path))
         probe: Dict[str, Any] = {"changed": False}
-        self._fix_metadata(fd, directory, self.layout.central_uid, self.layout.central_gid,
+        self._fix_metadata(directory, path, self.layout.central_uid, self.layout.central_gid,
                            CENTRAL_DIRECTORY_MODE, probe, "directory")
         if probe["changed"]:
             result["changed"] = True
             result["directory_fixed"] = True
             self._central_changed = True
-        self._central_fd = fd
-        return fd
+        self._central = directory
+        return directory
 
     def _apply_central(self, request: UserRequest, result: Dict[str, Any]) -> None:
-        fd = self._central_directory_fd(result, create=request.state == "present" and bool(request.present))
-        if fd is None:
+        directory = self._central_directory(result, create=request.state == "present" and bool(request.present))
+        if directory is None:
             if request.state == "present" and request.present:
                 self._report_new_file(request, result["path"], result)
             return
-        self._handle_file(fd, request.name, result["path"], self.layout.central_uid, self.layout.central_gid,
+        self._handle_file(directory, request.name, result["path"], self.layout.central_uid, self.layout.central_gid,
                           CENTRAL_FILE_MODE, request, result, owner_ok=(self.layout.central_uid,))
-        if result.pop("_dir_dirty", False):
-            self._central_dirty = True
 
     # -- shared ----------------------------------------------------------
-    def _fix_metadata(self, fd: int, path: str, uid: int, gid: int, mode: int,
+    def _fix_metadata(self, directory: fileio.Directory, path: str, uid: int, gid: int, mode: int,
                       result: Dict[str, Any], what: str) -> None:
-        info = os.fstat(fd)
-        fixes = []
-        if info.st_uid != uid or info.st_gid != gid:
-            fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
-            if not self.check_mode:
-                os.fchown(fd, uid, gid)
-        if stat.S_IMODE(info.st_mode) != mode:
-            fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
-            if not self.check_mode:
-                os.fchmod(fd, mode)
+        fixes = directory.metadata_fixes(uid, gid, mode)
         if fixes:
+            if not self.check_mode:
+                directory.set_own_metadata(uid, gid, mode)
             result["changed"] = True
             result.setdefault("metadata", []).append("%s %s: %s" % (what, path, ", ".join(fixes)))
 
-    def _read_existing(self, dir_fd: int, name: str, path: str, owner_ok: Tuple[int, ...]) -> Tuple[Optional[bytes], Optional[os.stat_result]]:
-        try:
-            fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC, dir_fd=dir_fd)
-        except FileNotFoundError:
-            return None, None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise UserFailure("%s is a symbolic link; refusing to follow it" % path)
-            raise
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise UserFailure("%s is not a regular file" % path)
-            if info.st_nlink > 1:
-                raise UserFailure("%s has %d hard links; refusing to rewrite a linked file" % (path, info.st_nlink))
-            if info.st_uid not in owner_ok:
-                raise UserFailure("%s is owned by uid %d, not by the user or root; refusing to use it" % (path, info.st_uid))
-            if info.st_size > MAX_FILE_BYTES:
-                raise UserFailure("%s is larger than %d bytes; refusing to read it" % (path, MAX_FILE_BYTES))
-            chunks = []
-            while True:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return b"".join(chunks), info
-        finally:
-            os.close(fd)
-
-    def _handle_file(self, dir_fd: int, name: str, path: str, uid: int, gid: int, mode: int,
+    def _handle_file(self, directory: fileio.Directory, name: str, path: str, uid: int, gid: int, mode: int,
                      request: UserRequest, result: Dict[str, Any], owner_ok: Tuple[int, ...]) -> None:
-        data, info = self._read_existing(dir_fd, name, path, owner_ok)
+        data, info = directory.read(name, owners=owner_ok, max_bytes=MAX_FILE_BYTES)
         if request.state == "absent":
             if data is None:
                 return
@@ -620,8 +559,8 @@ class AuthorizedKeysWriter(object):
                 result["diff"] = {"before_header": path, "after_header": path + " (absent)",
                                   "before": data.decode("utf-8", "surrogateescape"), "after": ""}
             if not self.check_mode:
-                os.unlink(name, dir_fd=dir_fd)
-                result["_dir_dirty"] = True
+                self._record_before_change(request, directory, name)
+                directory.unlink(name)
             return
         before = data.decode("utf-8", "surrogateescape") if data is not None else None
         plan = plan_content(before, request)
@@ -637,28 +576,21 @@ class AuthorizedKeysWriter(object):
                 result["diff"] = {"before_header": path if data is not None else path + " (absent)",
                                   "after_header": path, "before": before or "", "after": plan.text}
             if not self.check_mode:
-                self._write_atomic(dir_fd, name, new, uid, gid, mode)
-                result["_dir_dirty"] = True
+                self._record_before_change(request, directory, name)
+                directory.write(name, new, uid, gid, mode, sync=False)
             return
         # same bytes: only metadata may differ
-        fixes = []
-        if info.st_uid != uid or info.st_gid != gid:
-            fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
-        if stat.S_IMODE(info.st_mode) != mode:
-            fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+        fixes = fileio.metadata_fixes(info, uid, gid, mode)
         if fixes:
             result["changed"] = True
             result.setdefault("metadata", []).append("file %s: %s" % (path, ", ".join(fixes)))
             if not self.check_mode:
-                fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC, dir_fd=dir_fd)
-                try:
-                    again = os.fstat(fd)
-                    if (again.st_ino, again.st_dev) != (info.st_ino, info.st_dev):
-                        raise UserFailure("%s changed while it was being checked; run again" % path)
-                    os.fchown(fd, uid, gid)
-                    os.fchmod(fd, mode)
-                finally:
-                    os.close(fd)
+                directory.set_metadata(name, uid, gid, mode, owners=owner_ok)
+
+    def _record_before_change(self, request: UserRequest, directory: fileio.Directory, name: str) -> None:
+        if self.transaction is not None and request.name == self.guarded_user:
+            owner = os.fstat(directory.fd).st_uid
+            self.transaction.snapshot(os.path.join(directory.path, name), dir_owners=sorted({0, owner}))
 
     def _report_new_file(self, request: UserRequest, path: str, result: Dict[str, Any]) -> None:
         """Check mode with no directory yet: report what creating the file would do."""
@@ -682,38 +614,14 @@ class AuthorizedKeysWriter(object):
         if plan.updated:
             result["updated"] = plan.updated
 
-    @staticmethod
-    def _write_atomic(dir_fd: int, name: str, data: bytes, uid: int, gid: int, mode: int) -> None:
-        """Temporary file in the same directory, fsync, rename over the old file."""
-        temporary = ".%s.sshsuite-%s" % (name, os.urandom(6).hex())
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
-                     dir_fd=dir_fd)
-        try:
-            try:
-                os.fchown(fd, uid, gid)
-                os.fchmod(fd, mode)
-                view = memoryview(data)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.rename(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            try:
-                os.unlink(temporary, dir_fd=dir_fd)
-            except OSError:
-                pass
-            raise
-
 
 def apply_all(requests: Iterable[UserRequest], layout: Layout, check_mode: bool = False,
-              missing_users: str = "fail", want_diff: bool = False) -> Tuple[Dict[str, Dict[str, Any]], List[Dict[str, Any]]]:
+              missing_users: str = "fail", want_diff: bool = False, guarded: Optional[Tuple[str, Any]] = None
+              ) -> Tuple[Dict[str, Dict[str, Any]], List[Dict[str, Any]]]:
     """Apply every request; returns (results by user, diffs in user order)."""
     requests = list(requests)
     writer = AuthorizedKeysWriter(layout, check_mode, missing_users, want_diff,
-                                  AccountDirectory(expected=len(requests)))
+                                  AccountDirectory(expected=len(requests)), guarded)
     results: Dict[str, Dict[str, Any]] = {}
     diffs: List[Dict[str, Any]] = []
     try:

@@ -106,7 +106,6 @@ source win):
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -793,6 +792,27 @@ def lookup(daemon: str, name: str) -> Keyword:
     if guess:
         message += "; did you mean %r?" % guess
     raise OpenSSHConfigError(message)
+
+
+def family(daemon: str, name: str) -> str:
+    """One key for a keyword and every other spelling of it (old names, aliases), lower case.
+
+    ``family("sshd", "PubkeyAcceptedKeyTypes") == family("sshd", "PubkeyAcceptedAlgorithms")``:
+    layers of settings that spell one keyword differently still override each
+    other. An unknown name is its own family.
+    """
+    try:
+        current = lookup(daemon, name).name
+    except OpenSSHConfigError:
+        return str(name).strip().lower()
+    seen = set()
+    while current.lower() not in seen:
+        seen.add(current.lower())
+        step = _translation_from(daemon, current)
+        if step is None:
+            break
+        current = step[1]
+    return current.lower()
 
 
 def _translations_to(daemon: str, new: str):

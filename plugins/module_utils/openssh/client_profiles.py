@@ -159,9 +159,9 @@ def client_profile_settings(profile: Optional[str], supported: Mapping[str, Any]
     opts = check_options(options)
     if profile == "none":
         return {}, []
-    lists = profiles._probe_lists(supported)
+    lists = profiles.probe_lists(supported)
     warnings: List[str] = []
-    pq = profiles._offered(profiles.PQ_KEX, lists["kex"])
+    pq = profiles.offered(profiles.PQ_KEX, lists["kex"])
     if opts["pq_only"]:
         if not pq:
             raise OpenSSHConfigError(
@@ -172,20 +172,20 @@ def client_profile_settings(profile: Optional[str], supported: Mapping[str, Any]
         kex = pq
         warnings.append(PQ_ONLY_CLIENT_WARNING.format(kex=", ".join(kex)))
     else:
-        kex = pq + profiles._offered(profiles.CURVE25519_KEX, lists["kex"])
+        kex = pq + profiles.offered(profiles.CURVE25519_KEX, lists["kex"])
     signatures = [name for name in MODERN_CLIENT_SIGNATURES if opts["rsa"] or "rsa-" not in name]
     ca = [name for name in MODERN_CLIENT_CA if opts["rsa"] or "rsa-" not in name]
     forwarding = set(opts["allow_forwarding"])
     settings: Dict[str, Any] = {
-        "KexAlgorithms": profiles._need(kex, "key exchanges", "KexAlgorithms"),
-        "Ciphers": profiles._need(profiles._offered(profiles.MODERN_CIPHERS, lists["cipher"]),
+        "KexAlgorithms": profiles.need(kex, "key exchanges", "KexAlgorithms"),
+        "Ciphers": profiles.need(profiles.offered(profiles.MODERN_CIPHERS, lists["cipher"]),
                                   "ciphers", "Ciphers"),
-        "MACs": profiles._need(profiles._offered(profiles.MODERN_MACS, lists["mac"]), "MACs", "MACs"),
-        "HostKeyAlgorithms": profiles._need(profiles._signatures(signatures, lists),
+        "MACs": profiles.need(profiles.offered(profiles.MODERN_MACS, lists["mac"]), "MACs", "MACs"),
+        "HostKeyAlgorithms": profiles.need(profiles.signatures_offered(signatures, lists),
                                             "host key algorithms", "HostKeyAlgorithms"),
-        "PubkeyAcceptedAlgorithms": profiles._need(profiles._signatures(signatures, lists),
+        "PubkeyAcceptedAlgorithms": profiles.need(profiles.signatures_offered(signatures, lists),
                                                    "user key algorithms", "PubkeyAcceptedAlgorithms"),
-        "CASignatureAlgorithms": profiles._need(profiles._signatures(ca, lists),
+        "CASignatureAlgorithms": profiles.need(profiles.signatures_offered(ca, lists),
                                                 "CA signature algorithms", "CASignatureAlgorithms"),
         "HostbasedAuthentication": False,
         "HashKnownHosts": opts["hash_known_hosts"],

@@ -50,7 +50,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keepalive, profiles
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, keepalive, profiles
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -107,8 +108,10 @@ class Context:
     """What a check may read: the dump, the version, the probe, the chosen policy."""
 
     def __init__(self, effective: Mapping[str, Sequence[str]], version: str,
-                 supported: Optional[Mapping[str, Any]], baseline: str, options: Mapping[str, Any]):
+                 supported: Optional[Mapping[str, Any]], baseline: str, options: Mapping[str, Any],
+                 files: Optional[Sequence[Mapping[str, Any]]] = None):
         self.effective = {str(k).lower(): list(v) for k, v in effective.items()}
+        self.files = list(files) if files is not None else None
         self.version = version
         self.supported = supported or {}
         self.baseline = baseline
@@ -604,6 +607,59 @@ def _rule_banner(ctx: Context) -> Outcome:
     return PASS, f"pre-login banner from {value}", value
 
 
+def _files_rule(kinds: Sequence[str], allowed_bits: int, what: str, owner_user: bool = False,
+                group_ok: Optional[str] = None) -> Callable[[Context], Outcome]:
+    """Owner root (or the key file's user) and no permission bit outside ``allowed_bits``."""
+
+    def rule(ctx: Context) -> Outcome:
+        if ctx.files is None:
+            return NOT_APPLICABLE, "file modes were not collected (pass files= to evaluate)", ""
+        chosen = [f for f in ctx.files if f.get("kind") in kinds and f.get("exists")]
+        if not chosen:
+            return NOT_APPLICABLE, "no %s on this host" % what, ""
+        wrong = []
+        for item in chosen:
+            owners = {0, item.get("user_uid", 0)} if owner_user else {0}
+            mode = item["mode"]
+            extra = mode & ~allowed_bits & 0o7777
+            if group_ok and item.get("group") == group_ok:
+                extra &= ~0o040
+            if item["uid"] not in owners or extra:
+                wrong.append("%s (%s, %04o)" % (item["path"], item.get("owner") or item["uid"], mode))
+        shown = ", ".join("%s %04o" % (f["path"], f["mode"]) for f in chosen[:6])
+        if wrong:
+            return FAIL, "%s with a wrong owner or a mode looser than %04o: %s" % (what, allowed_bits,
+                                                                                 ", ".join(wrong[:10])), shown
+        return PASS, "%d %s, all %04o or stricter with the right owner" % (len(chosen), what, allowed_bits), shown
+
+    return rule
+
+
+def _rule_compression(ctx: Context) -> Outcome:
+    value = ctx.word("compression")
+    if value is None:
+        return _missing(("compression",))
+    if value == "no":
+        return PASS, "compression is off", value
+    return FAIL, "Compression %s (delayed): no mainstream client needs it; ssh-audit and Lynis ask for no" % value, \
+        value
+
+
+def _rule_value_case(ctx: Context) -> Outcome:
+    """Informational: values written in another case than sshd -T prints them (sshd does not mind)."""
+    if ctx.files is None:
+        return NOT_APPLICABLE, "the configuration text was not collected", ""
+    odd = []
+    for item in ctx.files:
+        for number, keyword, value in item.get("case_differs") or ():
+            odd.append("%s:%d %s %s" % (item["path"], number, keyword, value))
+    if odd:
+        return PASS, ("sshd reads these values whatever their case, but scanners that read the file compare "
+                      "case-sensitively; written as sshd -T prints them they would match: %s" % "; ".join(odd[:10])), \
+            "; ".join(odd[:10])
+    return PASS, "every enumerated value is written as sshd -T prints it", ""
+
+
 def _rule_access_lists(ctx: Context) -> Outcome:
     keys = ("allowusers", "allowgroups", "denyusers", "denygroups")
     found = "; ".join(f"{k} {' '.join(ctx.lines(k) or [])}" for k in keys if ctx.lines(k))
@@ -738,6 +794,29 @@ CHECKS: Tuple[Check, ...] = (
           note="before 9.2 only a shell TMOUT can end idle sessions (CIS Debian 12 5.4.3.2)"),
     Check("sshd-unused-connection-timeout", "Connections without channels are closed",
           ("unusedconnectiontimeout",), "<idle timeout>", _rule_unused_connection_timeout, since="9.2"),
+    Check("sshd-compression", "Compression is off",
+          ("compression",), "no", _rule_compression,
+          note="ssh-audit, Lynis SSH-7408; the modern profile turns it off (docs/profiles.md)"),
+    # --- files ---
+    Check("sshd-config-permissions", "sshd_config and its drop-ins: root:root, 0600 or stricter",
+          (), "root:root 0600", _files_rule(("config", "dropin"), 0o600, "configuration files"),
+          _cis("5.1.1", "5.2.1"),
+          note="SCAP Security Guide file_permissions_sshd_config, file_owner_sshd_config, "
+               "file_groupowner_sshd_config"),
+    Check("sshd-private-host-key-permissions", "Private host keys: root, 0600 or stricter",
+          (), "root 0600 (0640 with group ssh_keys)",
+          _files_rule(("host_key",), 0o600, "private host keys", group_ok="ssh_keys"), _cis("5.1.2", "5.2.2"),
+          ("RHEL-09-255115",), note="SCAP Security Guide file_permissions_sshd_private_key"),
+    Check("sshd-public-host-key-permissions", "Public host keys: root, 0644 or stricter",
+          (), "root 0644", _files_rule(("host_key_pub",), 0o644, "public host keys"), _cis("5.1.3", "5.2.3"),
+          ("RHEL-09-255120",), note="SCAP Security Guide file_permissions_sshd_pub_key"),
+    Check("sshd-authorized-keys-permissions", "authorized_keys files: the user's or root's, not writable by others",
+          (), "owner user/root, 0644 or stricter",
+          _files_rule(("authorized_keys",), 0o644, "authorized_keys files", owner_user=True),
+          note="StrictModes refuses such files; checked for root and accounts with uid >= 1000"),
+    Check("sshd-value-case", "Values are written as sshd -T prints them (informational)",
+          (), "LogLevel VERBOSE, not verbose", _rule_value_case,
+          note="sshd does not mind; scanners such as the SCAP Security Guide compare case-sensitively"),
     # --- site policy ---
     Check("sshd-banner", "A pre-login banner is shown",
           ("banner",), "a file with the site's legal text", _rule_banner,
@@ -752,7 +831,8 @@ CHECKS_BY_ID = {check.id: check for check in CHECKS}
 
 def evaluate(effective: Mapping[str, Sequence[str]], version: str,
              supported: Optional[Mapping[str, Any]] = None, baseline: str = "modern",
-             options: Optional[Mapping[str, Any]] = None) -> List[Result]:
+             options: Optional[Mapping[str, Any]] = None,
+             files: Optional[Sequence[Mapping[str, Any]]] = None) -> List[Result]:
     """Run every check on one host's effective configuration (see the module docstring)."""
     if not isinstance(effective, Mapping):
         raise OpenSSHConfigError(f"expected the parsed sshd -T (a mapping), got {type(effective).__name__}",
@@ -764,8 +844,73 @@ def evaluate(effective: Mapping[str, Sequence[str]], version: str,
         raise OpenSSHConfigError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}",
                                  "baseline")
     opts = profiles.check_options(options, baseline)
-    ctx = Context(effective, version, supported, baseline, opts)
+    ctx = Context(effective, version, supported, baseline, opts, files)
     return [check.run(ctx) for check in CHECKS]
+
+
+#: keywords whose values sshd -T prints in upper case (values.py writes them so)
+_UPPER_VALUES = ("loglevel", "syslogfacility", "fingerprinthash")
+
+
+def collect_files(config: str, effective: Mapping[str, Sequence[str]],
+                  max_users: int = 1000) -> List[Dict[str, Any]]:
+    """Owner and mode of every file the audit judges, read on the host (nothing is changed).
+
+    The configuration and its drop-ins (in the order sshd reads them, each
+    with the lines whose value case differs from sshd -T), the host keys and
+    their .pub files, and the authorized_keys files of root and of accounts
+    with uid >= 1000 where AuthorizedKeysFile names them.
+    """
+    import grp
+    import pwd
+
+    def entry(path: str, kind: str, **extra: Any) -> Dict[str, Any]:
+        info = fileio.file_stat(path)
+        item: Dict[str, Any] = {"path": path, "kind": kind, "exists": info is not None}
+        if info is not None:
+            item.update(uid=info.st_uid, gid=info.st_gid, mode=info.st_mode & 0o7777)
+            try:
+                item["owner"] = pwd.getpwuid(info.st_uid).pw_name
+            except KeyError:
+                item["owner"] = str(info.st_uid)
+            try:
+                item["group"] = grp.getgrgid(info.st_gid).gr_name
+            except KeyError:
+                item["group"] = str(info.st_gid)
+        item.update(extra)
+        return item
+
+    files: List[Dict[str, Any]] = []
+    for index, path in enumerate(config_files.files_read(config)):
+        item = entry(path, "config" if index == 0 else "dropin")
+        differs = []
+        for number, line in enumerate(split_lines(config_files.read_text(path) or ""), 1):
+            words = line.split()
+            if len(words) == 2 and words[0].lower() in _UPPER_VALUES and words[1] != words[1].upper():
+                differs.append((number, words[0], words[1]))
+        item["case_differs"] = differs
+        files.append(item)
+    for path in effective.get("hostkey", []):
+        files.append(entry(path, "host_key"))
+        files.append(entry(path + ".pub", "host_key_pub"))
+    patterns = " ".join(effective.get("authorizedkeysfile", [])).split()
+    accounts = [a for a in pwd.getpwall() if a.pw_uid == 0 or a.pw_uid >= 1000][:max_users]
+    seen = set()
+    for account in accounts:
+        for pattern in patterns:
+            if pattern == "none":
+                continue
+            path = pattern.replace("%%", "\0").replace("%h", account.pw_dir).replace("%u", account.pw_name).replace(
+                "%U", str(account.pw_uid)).replace("\0", "%")
+            if not path.startswith("/"):
+                path = account.pw_dir.rstrip("/") + "/" + path
+            if path in seen:
+                continue
+            seen.add(path)
+            item = entry(path, "authorized_keys", user_uid=account.pw_uid)
+            if item["exists"]:
+                files.append(item)
+    return files
 
 
 def summary(results: Iterable[Any]) -> Dict[str, int]:

@@ -192,8 +192,13 @@ def _compare_one(keyword: Any, wanted: List[str], got: List[str]) -> Optional[st
     if kind == "listen_address":
         return None if _listen_match(wanted, got) else "different addresses"
     if kind == "penalties":
-        printed = set(_words_of(got))
-        missing = [w for w in _words_of(wanted) if w not in printed]
+        # "yes" means the built-in penalties, which sshd -T prints expanded
+        # ("crash:90 authfail:5 ..."): any printed value but "no" is "yes".
+        printed = _words_of(got)
+        asked = [w for w in _words_of(wanted) if w != "yes"]
+        if "yes" in _words_of(wanted) and printed == ["no"]:
+            return "different value"
+        missing = [w for w in asked if w not in set(printed)]
         return None if not missing else f"missing: {' '.join(missing)}"
     if not keyword.first_wins or kind == "subsystem":
         clean = _unquoted if kind == "subsystem" else _collapse
@@ -296,7 +301,7 @@ def connection_spec(
             continue
         where = f"connection_spec.{key}"
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            problems.add(f"expected a string, got {values._type_name(value)}", where)
+            problems.add(f"expected a string, got {values.type_name(value)}", where)
             continue
         text = str(value)
         try:

@@ -42,7 +42,7 @@ import shutil
 import stat
 import tempfile
 import time
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
@@ -62,7 +62,7 @@ class FileRefused(OpenSSHConfigError):
     """A file or directory that the rules above forbid touching (named in the message)."""
 
 
-def _describe(exc: OSError, path: str) -> str:
+def describe_os_error(exc: OSError, path: str) -> str:
     if exc.errno == errno.ELOOP:
         return "%s is a symbolic link; refusing to follow it" % path
     if exc.errno == errno.ENOTDIR:
@@ -70,9 +70,30 @@ def _describe(exc: OSError, path: str) -> str:
     return "%s: %s" % (path, exc.strerror or exc)
 
 
+def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
+    """describe_os_error(), saying "symbolic link" also where O_DIRECTORY made the kernel say ENOTDIR."""
+    if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+        try:
+            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return "%s is a symbolic link; refusing to follow it" % path
+        except OSError:
+            pass
+    return describe_os_error(exc, path)
+
+
 def backup_name(name: str) -> str:
     """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+def metadata_fixes(info: os.stat_result, uid: int, gid: int, mode: int) -> List[str]:
+    """The owner and mode changes that would give ``info`` this owner and mode, as readable text."""
+    fixes = []
+    if (info.st_uid, info.st_gid) != (uid, gid):
+        fixes.append("owner %d:%d -> %d:%d" % (info.st_uid, info.st_gid, uid, gid))
+    if stat.S_IMODE(info.st_mode) != mode:
+        fixes.append("mode %04o -> %04o" % (stat.S_IMODE(info.st_mode), mode))
+    return fixes
 
 
 class Directory(object):
@@ -103,7 +124,7 @@ class Directory(object):
             os.makedirs(path, create_mode, exist_ok=True)
             fd = os.open(path, _DIR_FLAGS)
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         directory = cls(fd, path)
         if trusted:
             try:
@@ -111,6 +132,46 @@ class Directory(object):
             except BaseException:
                 directory.close()
                 raise
+        return directory
+
+    @classmethod
+    def walk(cls, path: str, owners: Iterable[int] = (0,)) -> "Directory":
+        """Open ``path`` one component at a time from ``/``, following no link anywhere.
+
+        For a directory that may lie below one a user controls (``~/.ssh``)
+        when the caller cannot hold a descriptor from the start (a restore
+        that runs minutes later): no symlink on the way can redirect it. The
+        directory reached must belong to one of ``owners``; when that is
+        root alone it must also be writable by nobody else.
+        """
+        if not os.path.isabs(path):
+            raise FileRefused("%s is not an absolute path" % path, path)
+        fd = os.open("/", _DIR_FLAGS)
+        walked = "/"
+        try:
+            for part in [p for p in path.split("/") if p]:
+                walked = os.path.join(walked, part)
+                try:
+                    child = os.open(part, _DIR_FLAGS | _O_NOFOLLOW, dir_fd=fd)
+                except OSError as exc:
+                    raise FileRefused(_describe_at(exc, fd, part, walked), walked)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        directory = cls(fd, path)
+        allowed = tuple(owners)
+        info = os.fstat(fd)
+        if allowed == (0,):
+            try:
+                directory.check_trusted()
+            except BaseException:
+                directory.close()
+                raise
+        elif info.st_uid not in allowed:
+            directory.close()
+            raise FileRefused("%s is owned by uid %d; refusing to write into it" % (path, info.st_uid), path)
         return directory
 
     def check_trusted(self) -> None:
@@ -143,7 +204,7 @@ class Directory(object):
                 os.fchown(fd, owner[0], owner[1])
             os.fchmod(fd, create_mode)
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(_describe_at(exc, self.fd, name, path), path)
         return Directory(fd, path)
 
     # -- reading -------------------------------------------------------------------------
@@ -161,7 +222,7 @@ class Directory(object):
         except FileNotFoundError:
             return None, None
         except OSError as exc:
-            raise FileRefused(_describe(exc, path), path)
+            raise FileRefused(describe_os_error(exc, path), path)
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -276,6 +337,11 @@ class Directory(object):
             return changed
         finally:
             os.close(fd)
+
+    def metadata_fixes(self, uid: int, gid: int, mode: int, info: Optional[os.stat_result] = None) -> List[str]:
+        """What set_own_metadata would change ("owner 0:0 -> 1000:1000", "mode 0755 -> 0700"); ``info``:
+        a file's stat instead of the directory's."""
+        return metadata_fixes(info or os.fstat(self.fd), uid, gid, mode)
 
     def set_own_metadata(self, uid: int, gid: int, mode: int) -> bool:
         """The same for the directory itself."""

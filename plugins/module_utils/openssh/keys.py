@@ -51,6 +51,7 @@ import re
 import struct
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_text, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -344,33 +345,6 @@ def fingerprint_sha256(blob: bytes) -> str:
     """``SHA256:...`` as ssh-keygen -l prints it (unpadded base64)."""
     digest = hashlib.sha256(blob).digest()
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-# ---------------------------------------------------------------------------
-# Text checks shared by keys, comments and option values
-# ---------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_TAB = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-def check_text(value: str, where: str, what: str, allow_tab: bool = False) -> str:
-    """Refuse control characters (CR, LF, NUL and the rest) in ``value``.
-
-    A line break in anything that ends up on an authorized_keys line would
-    start a new line: a new key, or a new set of options.
-    """
-    if not isinstance(value, str):
-        raise OpenSSHConfigError("%s must be a string, got %s" % (what, type(value).__name__), where)
-    pattern = _CONTROL_BUT_TAB if allow_tab else _CONTROL
-    found = pattern.search(value)
-    if found:
-        raise OpenSSHConfigError(
-            "%s contains the control character %r; line breaks and control characters "
-            "are refused because they would change the meaning of the line" % (what, found.group()),
-            where,
-        )
-    return value
 
 
 # ---------------------------------------------------------------------------
@@ -756,7 +730,8 @@ def render_options(options: Sequence[KeyOption]) -> str:
 
 # -- structured input -------------------------------------------------------
 
-_MAPPING_ALIASES = {
+#: option names as roles write them (x11_forwarding) -> the sshd option.
+MAPPING_ALIASES = {
     "x11_forwarding": "x11-forwarding",
     "cert_authority": "cert-authority",
     "expiry_time": "expiry-time",
@@ -817,7 +792,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
         if not isinstance(raw_name, str):
             raise OpenSSHConfigError("option names must be strings", where)
         lower = raw_name.lower()
-        base = _MAPPING_ALIASES.get(lower, lower.replace("_", "-"))
+        base = MAPPING_ALIASES.get(lower, lower.replace("_", "-"))
         here = "%s.%s" % (where, raw_name) if where else raw_name
         spec = OPTION_SPECS.get(base)
         if spec is None:
@@ -1196,6 +1171,6 @@ def blob_of_line(line: str) -> Optional[bytes]:
 
 def iter_key_texts(text: str) -> Iterable[Tuple[int, str]]:
     """(line number, line) for every non-comment line of a multi-line text."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if not is_comment_line(line):
             yield number, line

@@ -52,6 +52,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_text, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -65,6 +66,7 @@ _NAME_RE = re.compile(r"^[a-z0-9._*?:%-]+\Z")
 _BRACKET_RE = re.compile(r"^\[([^\]]+)\]:(\d+)\Z")
 _ENTRY_KEYS = frozenset({"hosts", "keys", "port", "marker", "comment", "state"})
 _BLANKS = " \t"
+_FIELDS = re.compile(r"[ \t]+")
 
 
 # ---------------------------------------------------------------------------
@@ -85,29 +87,29 @@ def host_token(name: Any, port: Optional[int], where: str) -> str:
     """
     if isinstance(name, bool) or not isinstance(name, (str, int)):
         raise OpenSSHConfigError(f"a host name must be a string, got {type(name).__name__}", where)
-    text = str(name)
-    keys.check_text(text, where, "the host name")
-    text = text.strip().lower()
-    if not text:
+    given = str(name)
+    check_text(given, where, "the host name")
+    given = given.strip().lower()
+    if not given:
         raise OpenSSHConfigError("empty host name", where)
-    negate = text.startswith("!")
-    body = text[1:] if negate else text
+    negate = given.startswith("!")
+    body = given[1:] if negate else given
     bracket = _BRACKET_RE.match(body)
     if bracket:
         inner, written_port = bracket.group(1), int(bracket.group(2))
         if port is not None and int(port) != written_port:
-            raise OpenSSHConfigError(f"{text} names port {written_port} but the entry says port {port}", where)
+            raise OpenSSHConfigError(f"{given} names port {written_port} but the entry says port {port}", where)
         if not 1 <= written_port <= 65535:
-            raise OpenSSHConfigError(f"{text}: port {written_port} is out of range", where)
+            raise OpenSSHConfigError(f"{given}: port {written_port} is out of range", where)
         if written_port == 22:
-            raise OpenSSHConfigError(f"{text}: write port 22 without brackets ({inner}); ssh looks up "
+            raise OpenSSHConfigError(f"{given}: write port 22 without brackets ({inner}); ssh looks up "
                                      "'[name]:22' never", where)
         body, port = inner, written_port
     if body.startswith("|"):
         raise OpenSSHConfigError("give host names in the clear; hashing is the 'hash' option's job", where)
     if not _NAME_RE.match(body) or body.startswith("-"):
         raise OpenSSHConfigError(
-            f"{text!r} is not a host name or pattern (letters, digits, . - _ : and the wildcards * ?; "
+            f"{given!r} is not a host name or pattern (letters, digits, . - _ : and the wildcards * ?; "
             "no spaces, commas, '#' or '@')", where)
     if port is not None:
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
@@ -186,32 +188,36 @@ class KnownHostLine(object):
 
 
 def parse_line(line: str, where: str = "") -> KnownHostLine:
-    """Parse one known_hosts key line (not a comment or blank line)."""
-    text = line.rstrip("\r\n")
-    keys.check_text(text, where, "the known_hosts line", allow_tab=True)
-    rest = text.strip(_BLANKS)
+    """Parse one known_hosts key line (not a comment or blank line).
+
+    Fields are separated by runs of spaces and tabs, as OpenSSH's hostfile
+    parser separates them: a line written with tabs is as real to ssh as one
+    written with spaces, so it must be as visible here.
+    """
+    line = line[:-1] if line.endswith("\r") else line
+    check_text(line, where, "the known_hosts line", allow_tab=True)
+    fields = _FIELDS.split(line.strip(_BLANKS), 1)
     marker = None
-    if rest.startswith("@"):
-        word, _, rest = rest.partition(" ")
-        if word[1:] not in MARKERS:
-            raise OpenSSHConfigError(f"unknown marker {word!r} (known: @cert-authority, @revoked)", where)
-        marker = word[1:]
-        rest = rest.lstrip(_BLANKS)
-    host_field, _, key_text = rest.partition(" ")
-    if not host_field or not key_text.strip():
+    if fields[0].startswith("@"):
+        if fields[0][1:] not in MARKERS:
+            raise OpenSSHConfigError(f"unknown marker {fields[0]!r} (known: @cert-authority, @revoked)", where)
+        marker = fields[0][1:]
+        fields = _FIELDS.split(fields[1], 1) if len(fields) > 1 else [""]
+    if len(fields) < 2 or not fields[0] or not fields[1].strip(_BLANKS):
         raise OpenSSHConfigError("a known_hosts line needs hosts, a key type and the key", where)
-    key = keys.parse_public_key(key_text.lstrip(_BLANKS), where)
-    return KnownHostLine(marker, host_field.split(","), key, text)
+    key = keys.parse_public_key(fields[1], where)
+    return KnownHostLine(marker, fields[0].split(","), key, line)
 
 
-def parse_file(text: str) -> List[Tuple[str, Optional[KnownHostLine]]]:
+def parse_file(content: str) -> List[Tuple[str, Optional[KnownHostLine]]]:
     """Every line of a known_hosts file: (raw line, parsed line or None).
 
-    Comments, blank lines and lines ssh would skip as broken give None and are
-    kept as they are.
+    Lines end at ``\n`` only (text.split_lines), as ssh reads them. Comments,
+    blank lines and lines ssh would skip as broken give None and are kept as
+    they are.
     """
     result: List[Tuple[str, Optional[KnownHostLine]]] = []
-    for raw in (text or "").splitlines():
+    for raw in split_lines(content or ""):
         if keys.is_comment_line(raw):
             result.append((raw, None))
             continue
@@ -323,7 +329,7 @@ def entries_from_data(data: Any, where: str = "known_hosts.entries") -> List[Ent
         if comment is not None:
             comment = str(comment)
             try:
-                keys.check_text(comment, f"{here}.comment", "the comment")
+                check_text(comment, f"{here}.comment", "the comment")
             except OpenSSHConfigError as error:
                 problems.append(error)
                 continue
@@ -413,7 +419,10 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
     absent = [e for e in entries if e.state == "absent"]
     managed = _managed_names(entries)
 
-    # 1. the existing lines after absent entries and stale keys are taken out
+    # 1. the existing lines after absent entries and stale keys are taken out.
+    #    Every step below is a dictionary lookup per line, so a build is linear
+    #    in the size of the file and the data; only hashed lines cost one HMAC
+    #    per managed name (each hashed line has its own salt).
     survivors: List[Tuple[str, Optional[KnownHostLine]]] = []
     for raw, line in existing_lines:
         if line is None:
@@ -421,14 +430,19 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
             continue
         drop, remove = _absent_hits(line, absent)
         if not line.marker:
-            for name, blobs in managed.items():
-                if line.key.blob in blobs or not line.names(name):
-                    continue
+            if line.hashed:
+                stale = [name for name, blobs in managed.items()
+                         if line.key.blob not in blobs and line.names(name)]
+            else:
+                stale = [name for name in line.hosts
+                         if name in managed and line.key.blob not in managed[name]]
+            if stale:
                 if line.hashed or len(line.hosts) == 1:
                     drop = True
                 else:
-                    remove.append(name)
-        kept_hosts = [h for h in line.hosts if h not in remove]
+                    remove.extend(stale)
+        removed_names = set(remove)
+        kept_hosts = [h for h in line.hosts if h not in removed_names]
         if drop or not kept_hosts:
             continue
         if remove:
@@ -436,18 +450,23 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
             raw = line.render()
             line.text = raw
         survivors.append((raw, line))
-    parsed = [line for _, line in survivors if line is not None]
+    plain_lines: Dict[Tuple[Optional[str], bytes, Tuple[str, ...]], KnownHostLine] = {}
+    hashed_lines: Dict[Tuple[Optional[str], bytes], List[KnownHostLine]] = {}
+    for _, line in survivors:
+        if line is None:
+            continue
+        if line.hashed:
+            hashed_lines.setdefault((line.marker, line.key.blob), []).append(line)
+        else:
+            plain_lines.setdefault((line.marker, line.key.blob, tuple(line.hosts)), line)
 
     def reusable(marker, hosts, key, want_hash) -> Optional[KnownHostLine]:
-        for line in parsed:
-            if line.marker != marker or line.key.blob != key.blob:
-                continue
-            if want_hash:
-                if line.hashed and hashed_matches(line.hosts[0], hosts[0]):
+        if want_hash:
+            for line in hashed_lines.get((marker, key.blob), ()):
+                if hashed_matches(line.hosts[0], hosts[0]):
                     return line
-            elif not exclusive and not line.hashed and line.hosts == list(hosts):
-                return line
-        return None
+            return None
+        return None if exclusive else plain_lines.get((marker, key.blob, tuple(hosts)))
 
     # 2. the managed lines; an existing line that says the same is kept as it is
     managed_out: List[str] = []
@@ -463,15 +482,16 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
     if exclusive:
         out: List[str] = []
         if header:
-            out.extend(("# " + line) if line else "#" for line in header.splitlines())
+            out.extend(("# " + line) if line else "#" for line in split_lines(header))
         out.extend(managed_out)
     else:
         out = [raw for raw, _ in survivors] + managed_out
     old_key_lines = [raw for raw, line in existing_lines if line is not None]
     new_key_lines = [raw for raw in out if not keys.is_comment_line(raw)]
+    old_set, new_set = set(old_key_lines), set(new_key_lines)
     report: Dict[str, Any] = {
-        "added": [raw for raw in new_key_lines if raw not in old_key_lines],
-        "removed": [raw for raw in old_key_lines if raw not in new_key_lines],
+        "added": [raw for raw in new_key_lines if raw not in old_set],
+        "removed": [raw for raw in old_key_lines if raw not in new_set],
         "lines": len(new_key_lines),
     }
     text = "\n".join(out) + ("\n" if out else "")

@@ -31,12 +31,22 @@ def _warn_all(module, result):
 def run_apply(module, apply):
     """Call ``apply(params, run, check_mode=, want_diff=, backup=)`` and exit the module."""
     try:
-        result = apply(module.params, runner(module), check_mode=module.check_mode,
-                       want_diff=module._diff, backup=module.backup_local)
+        result = apply(module.params, runner(module), check_mode=module.check_mode, want_diff=module._diff)
     except OpenSSHConfigError as exc:
         module.fail_json(msg=str(exc))
     except ApplyFailed as exc:
         _warn_all(module, exc.result)
         module.fail_json(msg=exc.message, **exc.result)
     _warn_all(module, result)
+    failed = result.get("failed_users")
+    if failed:
+        module.fail_json(msg=failed_users_message(failed, len(module.params.get("users") or ()) or len(failed)),
+                         **result)
     module.exit_json(**result)
+
+
+def failed_users_message(failed, total):
+    """One line for a run in which some users failed and the others were processed."""
+    shown = "; ".join("%s: %s" % item for item in list(failed.items())[:10])
+    more = " (and %d more)" % (len(failed) - 10) if len(failed) > 10 else ""
+    return "%d of %d users failed, the others were processed: %s%s" % (len(failed), total, shown, more)

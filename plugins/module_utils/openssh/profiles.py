@@ -248,7 +248,7 @@ def check_options(options: Optional[Mapping[str, Any]], profile: str) -> Dict[st
     return result
 
 
-def _probe_lists(supported: Mapping[str, Any]) -> Dict[str, List[str]]:
+def probe_lists(supported: Mapping[str, Any]) -> Dict[str, List[str]]:
     if not isinstance(supported, Mapping):
         raise OpenSSHConfigError(
             f"expected the probe result (a mapping), got {type(supported).__name__}", "supported"
@@ -277,15 +277,18 @@ def _has_signature(name: str, lists: Mapping[str, List[str]]) -> bool:
     return name in lists["sig"]
 
 
-def _offered(wanted: Sequence[str], offered: Sequence[str]) -> List[str]:
-    return [name for name in wanted if name in offered]
+def offered(wanted: Sequence[str], available: Sequence[str]) -> List[str]:
+    """The names of ``wanted`` the target lists, in ``wanted``'s order (server and client profiles)."""
+    return [name for name in wanted if name in available]
 
 
-def _signatures(wanted: Sequence[str], lists: Mapping[str, List[str]]) -> List[str]:
+def signatures_offered(wanted: Sequence[str], lists: Mapping[str, List[str]]) -> List[str]:
+    """The signature algorithms of ``wanted`` the target can use."""
     return [name for name in wanted if _has_signature(name, lists)]
 
 
-def _need(chosen: List[str], what: str, keyword: str) -> List[str]:
+def need(chosen: List[str], what: str, keyword: str) -> List[str]:
+    """``chosen``, or an error when the target offers none of what the profile allows."""
     if not chosen:
         raise OpenSSHConfigError(
             f"the target's OpenSSH offers none of the {what} this profile allows; "
@@ -311,7 +314,7 @@ def _keyword_exists(name: str, version: str) -> bool:
 def _crypto_modern(lists: Mapping[str, List[str]], version: str, opts: Mapping[str, Any]
                    ) -> Tuple[Dict[str, Any], List[str]]:
     warnings: List[str] = []
-    pq = _offered(PQ_KEX, lists["kex"])
+    pq = offered(PQ_KEX, lists["kex"])
     if opts["pq_only"]:
         if not pq:
             raise OpenSSHConfigError(
@@ -322,23 +325,23 @@ def _crypto_modern(lists: Mapping[str, List[str]], version: str, opts: Mapping[s
         kex = pq
         warnings.append(PQ_ONLY_WARNING.format(kex=", ".join(kex)))
     else:
-        kex = pq + _offered(CURVE25519_KEX, lists["kex"])
+        kex = pq + offered(CURVE25519_KEX, lists["kex"])
     host_keys = ["rsa", "ed25519"] if opts["rsa_host_key"] else ["ed25519"]
     host_algorithms = _ED25519_HOST + (_RSA_SHA2 if opts["rsa_host_key"] else ())
     settings: Dict[str, Any] = {
-        "KexAlgorithms": _need(kex, "key exchanges", "KexAlgorithms"),
-        "Ciphers": _need(_offered(MODERN_CIPHERS, lists["cipher"]), "ciphers", "Ciphers"),
-        "MACs": _need(_offered(MODERN_MACS, lists["mac"]), "MACs", "MACs"),
+        "KexAlgorithms": need(kex, "key exchanges", "KexAlgorithms"),
+        "Ciphers": need(offered(MODERN_CIPHERS, lists["cipher"]), "ciphers", "Ciphers"),
+        "MACs": need(offered(MODERN_MACS, lists["mac"]), "MACs", "MACs"),
         # RSA first: the host key order decides the order sshd offers
         # (ssh-audit's v10.0 policy expects rsa-sha2-512, rsa-sha2-256,
         # ssh-ed25519); clients still pick by their own preference.
         "HostKey": [HOST_KEY_FILES[kind] for kind in host_keys],
-        "HostKeyAlgorithms": _need(_signatures(host_algorithms, lists), "host key algorithms",
+        "HostKeyAlgorithms": need(signatures_offered(host_algorithms, lists), "host key algorithms",
                                    "HostKeyAlgorithms"),
-        "PubkeyAcceptedAlgorithms": _need(
-            _signatures(_ED25519_USER + _ECDSA_USER + _RSA_SHA2, lists),
+        "PubkeyAcceptedAlgorithms": need(
+            signatures_offered(_ED25519_USER + _ECDSA_USER + _RSA_SHA2, lists),
             "user key algorithms", "PubkeyAcceptedAlgorithms"),
-        "CASignatureAlgorithms": _need(_signatures(_CA_MODERN, lists), "CA signature algorithms",
+        "CASignatureAlgorithms": need(signatures_offered(_CA_MODERN, lists), "CA signature algorithms",
                                        "CASignatureAlgorithms"),
     }
     return settings, warnings
@@ -349,15 +352,15 @@ def _crypto_fips(lists: Mapping[str, List[str]], version: str, opts: Mapping[str
     host_keys = ["rsa", "ecdsa"] if opts["rsa_host_key"] else ["ecdsa"]
     host_algorithms = _ECDSA_HOST + (_RSA_SHA2 if opts["rsa_host_key"] else ())
     settings: Dict[str, Any] = {
-        "KexAlgorithms": _need(_offered(FIPS_KEX, lists["kex"]), "key exchanges", "KexAlgorithms"),
-        "Ciphers": _need(_offered(FIPS_CIPHERS, lists["cipher"]), "ciphers", "Ciphers"),
-        "MACs": _need(_offered(FIPS_MACS, lists["mac"]), "MACs", "MACs"),
+        "KexAlgorithms": need(offered(FIPS_KEX, lists["kex"]), "key exchanges", "KexAlgorithms"),
+        "Ciphers": need(offered(FIPS_CIPHERS, lists["cipher"]), "ciphers", "Ciphers"),
+        "MACs": need(offered(FIPS_MACS, lists["mac"]), "MACs", "MACs"),
         "HostKey": [HOST_KEY_FILES[kind] for kind in host_keys],
-        "HostKeyAlgorithms": _need(_signatures(host_algorithms, lists), "host key algorithms",
+        "HostKeyAlgorithms": need(signatures_offered(host_algorithms, lists), "host key algorithms",
                                    "HostKeyAlgorithms"),
-        "PubkeyAcceptedAlgorithms": _need(_signatures(_ECDSA_USER + _RSA_SHA2, lists),
+        "PubkeyAcceptedAlgorithms": need(signatures_offered(_ECDSA_USER + _RSA_SHA2, lists),
                                           "user key algorithms", "PubkeyAcceptedAlgorithms"),
-        "CASignatureAlgorithms": _need(_signatures(_CA_FIPS, lists), "CA signature algorithms",
+        "CASignatureAlgorithms": need(signatures_offered(_CA_FIPS, lists), "CA signature algorithms",
                                        "CASignatureAlgorithms"),
     }
     return settings, []
@@ -393,6 +396,9 @@ def _hardening(version: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
         "MaxStartups": "10:30:60",
         "LoginGraceTime": 60,
         "LogLevel": "VERBOSE",
+        # no mainstream client needs it; ssh-audit, Lynis and several benchmarks ask for no
+        # (issue 19: the client list of the profile scenario still logs in)
+        "Compression": False,
     }
     if at_least(version, "9.1"):
         settings["RequiredRSASize"] = REQUIRED_RSA_SIZE
@@ -420,7 +426,7 @@ def profile_settings(profile: Optional[str], supported: Mapping[str, Any], versi
     opts = check_options(options, profile)
     if profile == "none":
         return {}, []
-    lists = _probe_lists(supported)
+    lists = probe_lists(supported)
     if profile == "modern":
         crypto, warnings = _crypto_modern(lists, version, opts)
     else:

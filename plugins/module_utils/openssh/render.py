@@ -204,7 +204,7 @@ def criteria_pairs(criteria: Any, where: str) -> List[Tuple[str, Optional[str]]]
                 arg = ",".join(str(a) for a in arg)
             pairs.append((str(name), None if arg is None or arg is True else str(arg)))
         return pairs
-    raise OpenSSHConfigError("criteria must be a mapping or a string, got %s" % values._type_name(criteria),
+    raise OpenSSHConfigError("criteria must be a mapping or a string, got %s" % values.type_name(criteria),
                              where)
 
 
@@ -218,7 +218,7 @@ def _criterion_argument(value: Any, where: str, command: bool) -> str:
             items.append(_pattern(item, f"{where}[{index}]"))
         return ",".join(items)
     if isinstance(value, bool) or isinstance(value, Mapping) or value is None:
-        raise OpenSSHConfigError(f"expected a pattern list, got {values._type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a pattern list, got {values.type_name(value)}", where)
     text = str(value)
     values.check_text(text, where, "Match criterion")
     text = text.strip()
@@ -233,7 +233,7 @@ def _criterion_argument(value: Any, where: str, command: bool) -> str:
 
 def _pattern(value: Any, where: str) -> str:
     if isinstance(value, bool) or isinstance(value, (Mapping, list, tuple)) or value is None:
-        raise OpenSSHConfigError(f"expected a pattern, got {values._type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a pattern, got {values.type_name(value)}", where)
     text = str(value)
     values.check_text(text, where, "Match criterion")
     text = text.strip()
@@ -262,7 +262,7 @@ def _match_line(daemon: str, criteria: Any, version: str, where: str, problems: 
                 raise OpenSSHConfigError("a Match block needs at least one criterion", where)
         else:
             raise OpenSSHConfigError(
-                f"criteria must be a mapping or a string, got {values._type_name(criteria)}", where
+                f"criteria must be a mapping or a string, got {values.type_name(criteria)}", where
             )
     except OpenSSHConfigError as error:
         problems.add(error.message, error.where or where)
@@ -334,7 +334,7 @@ def _host_line(patterns: Any, version: str, where: str, problems: Problems) -> O
             items = list(patterns)
             item_wheres = [f"{where}[{i}]" for i in range(len(items))]
         else:
-            raise OpenSSHConfigError(f"host must be a pattern or a list of patterns, got {values._type_name(patterns)}",
+            raise OpenSSHConfigError(f"host must be a pattern or a list of patterns, got {values.type_name(patterns)}",
                                      where)
         if not items:
             raise OpenSSHConfigError("Host needs at least one pattern", where)
@@ -430,12 +430,12 @@ def render_config(
 
     block_texts: List[List[str]] = []
     if match_blocks is not None and not isinstance(match_blocks, (list, tuple)):
-        problems.add(f"expected a list of blocks, got {values._type_name(match_blocks)}", blocks_where)
+        problems.add(f"expected a list of blocks, got {values.type_name(match_blocks)}", blocks_where)
         match_blocks = []
     for index, block in enumerate(match_blocks or []):
         where = f"{blocks_where}[{index}]"
         if not isinstance(block, Mapping):
-            problems.add(f"a block must be a mapping, got {values._type_name(block)}", where)
+            problems.add(f"a block must be a mapping, got {values.type_name(block)}", where)
             continue
         allowed = {"criteria", "settings"} if daemon == "sshd" else {"host", "match", "settings"}
         unknown = sorted(str(k) for k in block if k not in allowed)

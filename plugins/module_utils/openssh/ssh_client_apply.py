@@ -40,27 +40,25 @@ after the others). The installed file never holds these lines.
 
 from __future__ import annotations
 
-import errno
 import fnmatch
 import os
 import pwd
 import re
-import shutil
-import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     catalogue,
     client_profiles,
+    config_files,
     effective as eff,
+    fileio,
     keepalive,
     known_hosts as kh,
     render,
-    sshd_apply,
-    sshd_host as host_files,
     values,
     version as ver,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -105,7 +103,14 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     destinations=dict(type="list", elements="str", default=[DEFAULT_DESTINATION]),
     validate=dict(type="bool", default=True),
     backup=dict(type="bool", default=True),
+    allow_any_path=dict(type="bool", default=False),
 )
+
+#: where ssh reads its system-wide files; managed paths stay inside unless allowed.
+CONFIG_ROOT = "/etc/ssh"
+SYSTEM_MODE = 0o644
+USER_DIR_MODE = 0o700
+USER_FILE_MODE = 0o600
 
 _DESTINATION_RE = re.compile(r"^(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?[A-Za-z0-9._:%\[\]-]+\Z")
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?\Z", re.IGNORECASE)
@@ -192,7 +197,7 @@ def _server_keywords(settings: Any, where: str, problems: Problems) -> Dict[str,
 
 
 def _check_render(settings: Any, blocks: List[Dict[str, Any]], where_settings: str, where_blocks: str,
-                  problems: Problems, version: str = catalogue.NEWEST_KNOWN) -> None:
+                  problems: Problems, version: Optional[str] = None) -> None:
     settings = _server_keywords(settings or {}, where_settings, problems)
     blocks = [dict(block, settings=_server_keywords(block.get("settings"), "%s[%d].settings" % (where_blocks, i),
                                                      problems)) if isinstance(block, Mapping) else block
@@ -207,9 +212,10 @@ def _check_render(settings: Any, blocks: List[Dict[str, Any]], where_settings: s
 def precheck(params: Mapping[str, Any]) -> None:
     """Check everything that does not depend on the host; raise listing every problem.
 
-    Keywords and blocks are rendered for the newest release the catalogue
-    knows; the host later renders them for its own version (a keyword too new
-    for it is reported there, still before anything is written).
+    Keywords and blocks go through render_config for no particular release
+    (the function the host renders with, minus the per-version checks); the
+    host renders them again for its own version (a keyword too new for it is
+    reported there, still before anything is written).
     """
     problems = Problems()
     try:
@@ -264,6 +270,15 @@ def precheck(params: Mapping[str, Any]) -> None:
             kh.entries_from_data(known.get("entries"), "known_hosts.entries")
         except OpenSSHConfigError as error:
             problems.append(error)
+    paths = [(name, params.get(name)) for name in ("config_path", "dropin_path", "dropin_dir")]
+    if known:
+        paths.append(("known_hosts.path", known.get("path")))
+    for where, path in paths:
+        if path not in (None, ""):
+            try:
+                check_managed_path(path, where, CONFIG_ROOT, bool(params.get("allow_any_path")))
+            except OpenSSHConfigError as error:
+                problems.append(error)
     problems.raise_if_any()
 
 
@@ -607,19 +622,18 @@ def format_report(config_name: str, report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _annotate(report: Mapping[str, Any], config: str, own: str, real_names: Mapping[str, str]) -> None:
+def _annotate(report: Mapping[str, Any], config: str, own: str, real_names: Mapping[str, str],
+              owners: Optional[Sequence[int]] = None) -> None:
     """Name the lines of other files that set a mismatching keyword (first value wins).
 
-    ``real_names`` maps validation copies to the files they stand for.
+    ``real_names`` maps validation copies to the files they stand for;
+    ``owners``: only files of these owners are read (a user's config: the user and root).
     """
     if not report["mismatches"]:
         return
-    files = host_files.files_read(config)
+    files = config_files.files_read(config, owners)
     for item in report["mismatches"]:
-        found = sshd_apply._who_sets(item["keyword"], files, own)
-        for copy, real in real_names.items():
-            found = [line.replace(copy + ":", real + ":", 1) for line in found]
-        item["also_set_in"] = found
+        item["also_set_in"] = config_files.who_sets(item["keyword"], files, own, dict(real_names), owners)
 
 
 # ---------------------------------------------------------------------------
@@ -644,7 +658,8 @@ def merge_section(existing: Optional[str], section_body: str) -> str:
     """
     section = SECTION_BEGIN + "\n" + section_body.rstrip("\n") + "\n" + SECTION_END + "\n"
     text = existing or ""
-    lines = text.splitlines(keepends=True)
+    pieces = text.split("\n")  # OpenSSH lines end at \n only
+    lines = [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
     begins = [i for i, line in enumerate(lines) if line.strip() == SECTION_BEGIN]
     ends = [i for i, line in enumerate(lines) if line.strip() == SECTION_END]
     if not begins and not ends:
@@ -667,89 +682,50 @@ def section_body(text: str, has_blocks: bool) -> str:
     return body + "\n"
 
 
-class UserDir(object):
-    """~/.ssh of one user, opened without following symlinks (the user owns it).
+def open_user_ssh_dir(user: Mapping[str, Any], create: bool) -> Tuple[Optional[fileio.Directory], bool]:
+    """(``~/.ssh`` of ``user`` opened without following a link, or None; whether it was created).
 
-    Every file operation is relative to the directory's descriptor, so a user
-    who swaps ~/.ssh for a symlink between our checks and our writes cannot
-    make root write elsewhere.
+    The home directory comes from passwd (root chose it); ``.ssh`` inside it
+    belongs to the user, so it is opened by descriptor, never followed when
+    it is a symlink, and everything in it is reached through that descriptor.
     """
+    with fileio.Directory.open(user["home"], trusted=False) as home:
+        existed = home.lstat(".ssh") is not None
+        directory = home.child(".ssh", create_mode=USER_DIR_MODE if create else None,
+                               owner=(user["uid"], user["gid"]))
+        if directory is not None:
+            home.sync()
+    return directory, directory is not None and not existed
 
-    def __init__(self, user: Mapping[str, Any], create: bool):
-        self.user = user
-        self.fd: Optional[int] = None
-        self.missing = False
-        self.meta_wrong = False
-        home_fd = os.open(user["home"], os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            try:
-                self.fd = os.open(".ssh", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=home_fd)
-            except FileNotFoundError:
-                self.missing = True
-                if create:
-                    os.mkdir(".ssh", 0o700, dir_fd=home_fd)
-                    self.fd = os.open(".ssh", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=home_fd)
-            except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise OpenSSHConfigError("%s/.ssh is a symlink or not a directory; refusing to write there"
-                                             % user["home"], "users")
-                raise
-        finally:
-            os.close(home_fd)
-        if self.fd is not None:
-            st = os.fstat(self.fd)
-            self.meta_wrong = (st.st_mode & 0o7777) != 0o700 or st.st_uid != user["uid"]
-            if create:
-                os.fchown(self.fd, user["uid"], user["gid"])
-                os.fchmod(self.fd, 0o700)
 
-    def read(self, name: str) -> Tuple[Optional[bytes], bool]:
-        """(content or None, owner/mode wrong)."""
-        if self.fd is None:
-            return None, False
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=self.fd)
-        except FileNotFoundError:
-            return None, False
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise OpenSSHConfigError("%s/.ssh/%s is a symlink; refusing to manage it"
-                                         % (self.user["home"], name), "users")
-            raise
-        try:
-            st = os.fstat(fd)
-            chunks = []
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-        wrong = (st.st_mode & 0o7777) != 0o600 or st.st_uid != self.user["uid"]
-        return b"".join(chunks), wrong
+def read_user_config(user: Mapping[str, Any]) -> Tuple[Optional[bytes], bool, bool]:
+    """(content of ~/.ssh/config or None, its owner/mode need fixing, ~/.ssh is missing or needs fixing).
 
-    def write(self, name: str, data: bytes) -> None:
-        temp = ".%s%s" % (name, CANDIDATE_SUFFIX)
-        try:
-            os.unlink(temp, dir_fd=self.fd)
-        except FileNotFoundError:
-            pass
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=self.fd)
-        try:
-            os.write(fd, data)
-            os.fchown(fd, self.user["uid"], self.user["gid"])
-            os.fchmod(fd, 0o600)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
-        os.fsync(self.fd)
+    Read with the safe reader: a symlink, a FIFO, a hard link or a file of
+    another owner is refused (for this user only), never followed or copied.
+    """
+    directory, _ = open_user_ssh_dir(user, create=False)
+    if directory is None:
+        return None, False, True
+    with directory:
+        info = os.fstat(directory.fd)
+        dir_wrong = (info.st_mode & 0o7777) != USER_DIR_MODE or info.st_uid != user["uid"]
+        data, file_info = directory.read("config", owners=(user["uid"], 0))
+    if data is None:
+        return None, False, dir_wrong
+    wrong = (file_info.st_mode & 0o7777) != USER_FILE_MODE or file_info.st_uid != user["uid"]
+    return data, wrong, dir_wrong
 
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+
+def write_user_config(user: Mapping[str, Any], data: Optional[bytes]) -> None:
+    """Install ~/.ssh/config (``data``) or only fix owner and modes (``data`` None)."""
+    directory, created = open_user_ssh_dir(user, create=True)
+    with directory:
+        directory.set_own_metadata(user["uid"], user["gid"], USER_DIR_MODE)
+        if data is not None:
+            directory.write("config", data, user["uid"], user["gid"], USER_FILE_MODE)
+        else:
+            directory.set_metadata("config", user["uid"], user["gid"], USER_FILE_MODE, owners=(user["uid"], 0))
 
 
 # ---------------------------------------------------------------------------
@@ -758,34 +734,17 @@ class UserDir(object):
 
 
 def _system_meta_wrong(path: str) -> bool:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
+    info = fileio.file_stat(path)
+    if info is None:
         return False
-    return (st.st_mode & 0o7777) != 0o644 or st.st_uid != 0 or st.st_gid != 0
+    return (info.st_mode & 0o7777) != SYSTEM_MODE or info.st_uid != 0 or info.st_gid != 0
 
 
-def _install_system(path: str, data: bytes, content_changed: bool, backup: Optional[Callable[[str], str]]
-                    ) -> Optional[str]:
-    backup_file = None
+def _install_system(path: str, data: bytes, content_changed: bool, backup: bool) -> Optional[str]:
     if content_changed:
-        os.makedirs(os.path.dirname(path) or "/", mode=0o755, exist_ok=True)
-        if backup is not None and os.path.exists(path):
-            backup_file = backup(path)
-        candidate = path + CANDIDATE_SUFFIX
-        host_files.write_candidate(candidate, data, 0o644)
-        host_files.install(candidate, path)
-    else:
-        os.chown(path, 0, 0)
-        os.chmod(path, 0o644)
-    return backup_file
-
-
-def _write(path: str, text: str, mode: int = 0o644) -> str:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, mode)
-    return path
+        return fileio.write_file(path, data, 0, 0, SYSTEM_MODE, backup=backup, create_dirs=True)
+    fileio.set_metadata(path, 0, 0, SYSTEM_MODE)
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -793,21 +752,91 @@ def _write(path: str, text: str, mode: int = 0o644) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _validation_files(work: fileio.PrivateDirectory, user: Mapping[str, Any], marked_text: str,
+                      system_config: str) -> str:
+    """The user's validation copy and its wrapper, in the root-only directory; returns the wrapper's path.
+
+    ``ssh -G`` runs as the user and must read both, so they are created by
+    root (O_EXCL, no link followed, in a directory only root can change) and
+    handed to the user with fchown on the new descriptor. The user can read
+    or even rewrite them, but never make root write anywhere else: the
+    directory (0711, root) lets them open a name, not create, rename or
+    replace one.
+    """
+    prefix = "user-%s" % user["name"]
+    owner = (user["uid"], user["gid"])
+    work.write(prefix + ".config", marked_text.encode("utf-8"), owner[0], owner[1], USER_FILE_MODE)
+    wrapper = "Include %s\nMatch all\nInclude %s\n" % (work.file_path(prefix + ".config"), system_config)
+    work.write(prefix + ".wrapper", wrapper.encode("utf-8"), owner[0], owner[1], USER_FILE_MODE)
+    return work.file_path(prefix + ".wrapper")
+
+
+def _user_plan(params: Mapping[str, Any], index: int, entry: Mapping[str, Any], run: Runner, version: str,
+               work: fileio.PrivateDirectory, system_config: str, system_names: Mapping[str, str],
+               destinations: Sequence[str], warnings: List[str], result: Dict[str, Any]) -> Dict[str, Any]:
+    """Render, validate and plan one user's ~/.ssh/config; raise OpenSSHConfigError for this user only."""
+    user = account(entry["name"])
+    problems = Problems()
+    where = f"users[{index}]"
+    user_blocks, user_block_destinations = _split_blocks(entry.get("blocks"), f"{where}.blocks", problems)
+    problems.raise_if_any()
+    user_settings = dict(entry.get("settings") or {})
+    header = params["header"] if entry.get("manage") == "file" else ""
+    user_labels = [f"users[{index}].blocks[{i}]" for i in range(len(user_blocks))]
+    path = os.path.join(user["home"], ".ssh", "config")
+
+    def user_text(blocks_: Sequence[Mapping[str, Any]], existing: Optional[str],
+                  notes: Optional[List[str]] = None) -> str:
+        rendered = render.render_config("ssh", user_settings, blocks_, version, header, self_path=path,
+                                        warnings=notes, settings_where=f"{where}.settings",
+                                        blocks_where=f"{where}.blocks")
+        if entry.get("manage") == "file":
+            return rendered
+        return merge_section(existing, section_body(rendered, bool(blocks_)))
+
+    live, meta_wrong, dir_wrong = read_user_config(user)
+    existing = live.decode("utf-8", "replace") if live is not None else None
+    text = user_text(user_blocks, existing, warnings)
+    if params["validate"]:
+        wrapper = _validation_files(work, user, user_text(with_markers(user_blocks, USER_MARKER), existing),
+                                    system_config)
+        report = validate_config(run, version, wrapper, user_settings, user_blocks, user_labels,
+                                 user_block_destinations, list(entry.get("destinations") or destinations),
+                                 USER_MARKER, user=user)
+        marked = work.file_path("user-%s.config" % user["name"])
+        _annotate(report, wrapper, marked, dict(system_names, **{marked: path}), owners=(user["uid"], 0))
+        result["validation"]["user:%s" % user["name"]] = report
+        warnings.extend("user %s: %s" % (user["name"], u) for u in report["unverified"])
+        if report["mismatches"] or report["errors"]:
+            result["mismatches"].extend(dict(m, config=path) for m in report["mismatches"])
+            raise OpenSSHConfigError(format_report(path, report))
+    data = text.encode("utf-8")
+    return {"kind": "user", "path": path, "user": user, "data": data, "live": live,
+            "content_changed": live != data, "meta_changed": (live is not None and meta_wrong) or dir_wrong}
+
+
 def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
-          backup: Optional[Callable[[str], str]] = None) -> Dict[str, Any]:
+          backup: Any = None) -> Dict[str, Any]:
+    """The module's one pass; see the module docstring.
+
+    A problem in the system-wide files or known_hosts fails the whole run
+    before anything is written. A problem that belongs to one user (no such
+    account, a symlinked ~/.ssh, a config ssh -G does not read as asked)
+    fails only that user: the others are validated and installed, and the
+    run reports ``failed_users``. ``backup`` (true-ish): keep a copy of each
+    replaced system file.
+    """
     precheck(params)
     probe = ver.probe(run)
     version = probe["version"]
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full"),
-                              "files": [], "validation": {}, "mismatches": []}
+                              "files": [], "validation": {}, "mismatches": [], "failed_users": {}}
     diffs: List[Dict[str, str]] = []
     plans: List[Dict[str, Any]] = []
     failures: List[str] = []
     destinations = list(params.get("destinations") or [])
-    workdir = tempfile.mkdtemp(prefix="sshsuite-ssh-")
-    os.chmod(workdir, 0o755)
-    user_dirs: List[UserDir] = []
+    work = fileio.PrivateDirectory(prefix="sshsuite-ssh-")
     try:
         # 1. the system-wide file
         system_config = params["config_path"]
@@ -819,7 +848,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             defaults = defaults_for(params, probe, version, warnings)
             settings, blocks, labels = compose(params.get("settings") or {}, plain_blocks, defaults, version)
             target = params["config_path"] if params["mode"] == "file" else params["dropin_path"]
-            if params["mode"] == "dropin" and not host_files.main_includes(params["config_path"], target):
+            if params["mode"] == "dropin" and not config_files.main_includes(params["config_path"], target):
                 raise OpenSSHConfigError(
                     "%s does not Include %s: a drop-in there would never be read (use mode: file, or add "
                     "'Include %s/*.conf' at the top of the main file)"
@@ -833,92 +862,45 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
                 return text
 
             text = system_text(blocks, warnings)
-            marked = _write(os.path.join(workdir, "ssh_config.marked"), system_text(with_markers(blocks, SYSTEM_MARKER)))
+            work.write("ssh_config.marked", system_text(with_markers(blocks, SYSTEM_MARKER)).encode("utf-8"),
+                       mode=SYSTEM_MODE)
+            marked = work.file_path("ssh_config.marked")
             if params["mode"] == "file":
                 system_config = marked
             else:
-                system_config = host_files.validation_main(params["config_path"], {target: marked}, workdir)
+                system_config = config_files.validation_main(params["config_path"], {target: marked}, work,
+                                                             "ssh_config.validate")
+                os.chmod(system_config, SYSTEM_MODE)
             if params["validate"]:
                 report = validate_config(run, version, system_config, settings, blocks, labels,
                                          block_destinations + [[]] * (len(blocks) - len(block_destinations)),
                                          destinations, SYSTEM_MARKER)
                 system_names = {system_config: params["config_path"], marked: target}
-                _annotate(report, system_config, marked, system_names)
+                _annotate(report, system_config, marked, system_names, owners=(0,))
                 result["validation"]["system"] = report
                 warnings.extend("system: " + u for u in report["unverified"])
                 if report["mismatches"] or report["errors"]:
                     result["mismatches"].extend(dict(m, config=target) for m in report["mismatches"])
                     failures.append(format_report(target, report))
-            live = host_files.read_bytes(target)
+            live = fileio.read_file(target, owners=(0,))
             data = text.encode("utf-8")
             plans.append({"kind": "system", "path": target, "data": data, "live": live,
                           "content_changed": live != data,
                           "meta_changed": live is not None and _system_meta_wrong(target)})
 
-        # 2. per-user files
-        for index, entry in enumerate(params.get("users") or []):
-            user = account(entry["name"])
-            problems = Problems()
-            where = f"users[{index}]"
-            user_blocks, user_block_destinations = _split_blocks(entry.get("blocks"), f"{where}.blocks", problems)
-            problems.raise_if_any()
-            user_settings = dict(entry.get("settings") or {})
-            header = params["header"] if entry.get("manage") == "file" else ""
-            user_labels = [f"users[{index}].blocks[{i}]" for i in range(len(user_blocks))]
-            path = os.path.join(user["home"], ".ssh", "config")
-
-            def user_text(blocks_: Sequence[Mapping[str, Any]], existing: Optional[str],
-                          notes: Optional[List[str]] = None) -> str:
-                rendered = render.render_config("ssh", user_settings, blocks_, version, header, self_path=path,
-                                                warnings=notes, settings_where=f"{where}.settings",
-                                                blocks_where=f"{where}.blocks")
-                if entry.get("manage") == "file":
-                    return rendered
-                return merge_section(existing, section_body(rendered, bool(blocks_)))
-
-            directory = UserDir(user, create=False)
-            user_dirs.append(directory)
-            live, meta_wrong = directory.read("config")
-            existing = live.decode("utf-8", "replace") if live is not None else None
-            text = user_text(user_blocks, existing, warnings)
-            private = os.path.join(workdir, "user-%s" % user["name"])
-            os.mkdir(private, 0o700)
-            os.chown(private, user["uid"], user["gid"])
-            marked = _write(os.path.join(private, "config"), user_text(with_markers(user_blocks, USER_MARKER), existing),
-                            0o600)
-            os.chown(marked, user["uid"], user["gid"])
-            wrapper = _write(os.path.join(private, "wrapper"),
-                             "Include %s\nMatch all\nInclude %s\n" % (marked, system_config), 0o600)
-            os.chown(wrapper, user["uid"], user["gid"])
-            if params["validate"]:
-                report = validate_config(run, version, wrapper, user_settings, user_blocks, user_labels,
-                                         user_block_destinations, list(entry.get("destinations") or destinations),
-                                         USER_MARKER, user=user)
-                _annotate(report, wrapper, marked, dict(system_names, **{marked: path}))
-                result["validation"]["user:%s" % user["name"]] = report
-                warnings.extend("user %s: %s" % (user["name"], u) for u in report["unverified"])
-                if report["mismatches"] or report["errors"]:
-                    result["mismatches"].extend(dict(m, config=path) for m in report["mismatches"])
-                    failures.append(format_report(path, report))
-            data = text.encode("utf-8")
-            plans.append({"kind": "user", "path": path, "user": user, "dir": directory, "data": data, "live": live,
-                          "content_changed": live != data,
-                          "meta_changed": (live is not None and meta_wrong) or directory.meta_wrong or
-                          directory.missing})
-
-        # 3. known hosts
+        # 2. known hosts
         known = params.get("known_hosts")
         if known:
             entries = kh.entries_from_data(known.get("entries"), "known_hosts.entries")
             path = known["path"]
-            live = host_files.read_bytes(path)
+            live = fileio.read_file(path, owners=(0,))
             text, report = kh.build(entries, live.decode("utf-8", "replace") if live is not None else None,
                                     known["exclusive"], known["hash"])
-            candidate = _write(os.path.join(workdir, "known_hosts"), text)
-            rc, out, err = run(["ssh-keygen", "-l", "-f", candidate])
-            plain_lines = [line for line in text.splitlines()
+            work.write("known_hosts", text.encode("utf-8"), mode=0o600)
+            rc, out, err = run(["ssh-keygen", "-l", "-f", work.file_path("known_hosts")])
+            plain_lines = [line for line in split_lines(text)
                            if line.strip() and not line.lstrip().startswith(("#", "@"))]
-            listed = [line for line in out.splitlines() if line.strip()]
+            listed = [line for line in split_lines(out) if line.strip()]
             if plain_lines and (rc != 0 or len(listed) != len(plain_lines)):
                 failures.append("ssh-keygen -l read %d of the %d key lines of the new %s: %s"
                                 % (len(listed), len(plain_lines), path, (err or out).strip()[:300]))
@@ -931,6 +913,16 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
         if failures:
             raise OpenSSHConfigError("ssh would not use the requested configuration; nothing was changed:\n"
                                      + "\n".join(failures))
+
+        # 3. per-user files: a problem stops that user only
+        if params.get("users"):
+            work.share()
+        for index, entry in enumerate(params.get("users") or []):
+            try:
+                plans.append(_user_plan(params, index, entry, run, version, work, system_config, system_names,
+                                        destinations, warnings, result))
+            except (OpenSSHConfigError, OSError) as exc:
+                result["failed_users"][entry["name"]] = str(exc)
 
         # 4. install
         for plan in plans:
@@ -949,12 +941,14 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             if check_mode:
                 continue
             if plan["kind"] == "user":
-                directory = UserDir(plan["user"], create=True)
-                user_dirs.append(directory)
-                directory.write("config", plan["data"])
+                try:
+                    write_user_config(plan["user"], plan["data"] if plan["content_changed"] else None)
+                except (OpenSSHConfigError, OSError) as exc:
+                    item["changed"] = False
+                    result["failed_users"][plan["user"]["name"]] = str(exc)
             else:
                 backup_file = _install_system(plan["path"], plan["data"], plan["content_changed"],
-                                              backup if params.get("backup") else None)
+                                              bool(params.get("backup")))
                 if backup_file:
                     item["backup_file"] = backup_file
         if want_diff:
@@ -962,6 +956,4 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
         result["warnings"] = warnings
         return result
     finally:
-        for directory in user_dirs:
-            directory.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        work.close()

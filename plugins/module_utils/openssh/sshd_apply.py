@@ -15,21 +15,25 @@ import grp
 import ipaddress
 import os
 import re
-import shutil
-import tempfile
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     catalogue,
+    config_files,
     effective as eff,
+    fileio,
+    guard,
     keepalive,
+    keys,
     profiles,
     render,
+    rollback,
     sshd_host as host,
-    text,
     values,
     version as ver,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
     ApplyFailed,
     OpenSSHConfigError,
@@ -59,6 +63,7 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
     host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
+    host_key_rotation=dict(type="dict", default={}),
     host_key_rsa_bits=dict(type="int", default=3072),
     remove_host_keys=dict(type="list", elements="str", default=["auto"]),
     guard=dict(type="bool", default=True),
@@ -66,8 +71,12 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     guard_port=dict(type="int"),
     guard_address=dict(type="str"),
     guard_auth=dict(type="str", choices=["publickey", "password"], default="publickey"),
+    guard_key=dict(type="str", no_log=False),
+    guard_jump_host=dict(type="bool", default=False),
     reload=dict(type="bool", default=True),
     serve_timeout=dict(type="float", default=10.0),
+    confirm_timeout=dict(type="int", default=0),
+    config_mode=dict(type="str", default="0600"),
     service=dict(type="str"),
 )
 
@@ -141,7 +150,7 @@ def check_paths(params: Mapping[str, Any], problems: Problems) -> None:
         if value in (None, ""):
             continue
         try:
-            text.check_managed_path(value, name, CONFIG_ROOT, bool(params.get("allow_any_path")))
+            check_managed_path(value, name, CONFIG_ROOT, bool(params.get("allow_any_path")))
         except OpenSSHConfigError as exc:
             problems.append(exc)
 
@@ -209,10 +218,14 @@ def precheck(params: Mapping[str, Any]) -> None:
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     check_paths(params, problems)
+    try:
+        host.check_rotation(params.get("host_key_rotation"))
+    except OpenSSHConfigError as exc:
+        problems.append(exc)
     for name in ("guard_user", "guard_address", "service"):
         if params.get(name):
             try:
-                text.check_text(str(params[name]), name)
+                check_text(str(params[name]), name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     problems.raise_if_any()
@@ -312,12 +325,17 @@ def distribution_defaults() -> Dict[str, Any]:
 
 
 def merge_settings(*layers: Mapping[str, Any]) -> Dict[str, Any]:
-    """Later layers override earlier ones, keyword by keyword, whatever the case of the name."""
+    """Later layers override earlier ones, keyword by keyword, whatever the case or spelling.
+
+    An operator who writes PubkeyAcceptedKeyTypes (the pre-8.5 name, common in
+    inventories from other roles) overrides the profile's
+    PubkeyAcceptedAlgorithms: one keyword, two spellings (catalogue.family).
+    """
     merged: Dict[str, Any] = {}
     names: Dict[str, str] = {}
     for layer in layers:
         for name, value in (layer or {}).items():
-            key = str(name).lower()
+            key = catalogue.family("sshd", str(name))
             if key in names:
                 del merged[names[key]]
             names[key] = str(name)
@@ -379,23 +397,6 @@ def _remove_types(requested: Sequence[str], version: str) -> List[str]:
     return result
 
 
-def _who_sets(keyword: str, files: Sequence[str], own: str) -> List[str]:
-    """file:line of other files that set ``keyword`` (to explain a first-value-wins conflict)."""
-    found = []
-    pattern = re.compile(r"^\s*%s(\s|=)" % re.escape(keyword), re.IGNORECASE)
-    for path in files:
-        if path == own:
-            continue
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                for number, line in enumerate(handle, 1):
-                    if pattern.match(line):
-                        found.append("%s:%d: %s" % (path, number, line.strip()))
-        except OSError:
-            continue
-    return found
-
-
 def _insert_include(text: str, dropin_dir: str) -> str:
     """Put the drop-in Include after the managed global keywords, before the Match blocks.
 
@@ -414,23 +415,34 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None) -> Dict[str, List[str]]:
+#: a connection that no Match block of a sane configuration names, for a "global" dump when
+#: sshd needs a whole connection (Match LocalPort, LocalAddress or RDomain without -C fails).
+PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", "addr": "192.0.2.1",
+                    "laddr": "192.0.2.2", "lport": "1"}
+
+
+def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
+          create: bool = True) -> Dict[str, List[str]]:
     text_spec = eff.connection_spec(**spec) if spec else None
-    rc, out, err = host.sshd_dump(run, config, text_spec)
+    rc, out, err = host.sshd_dump(run, config, text_spec, create=create)
+    if rc != 0 and spec is None and "not in connection test specification" in (err or out):
+        # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
+        # releases: the global values are then read for a connection no block names.
+        return _dump(run, config, PROBE_CONNECTION, create)
     if rc != 0:
         raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
                                  % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
     return eff.parse_dump(out)
 
 
-def _check_effective(run, config, settings, blocks, version, guard_user, files, own):
+def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
     """Compare requested with effective values, globally and per Match block."""
-    effective = _dump(run, config)
+    effective = _dump(run, config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
         report.append({"where": "global", "keyword": m.keyword, "wanted": m.wanted, "effective": m.got,
-                       "also_set_in": _who_sets(m.keyword, files, own)})
+                       "also_set_in": config_files.who_sets(m.keyword, files, own, names)})
     for index, block in enumerate(blocks):
         spec = block.get("connection")
         reason = ""
@@ -439,11 +451,12 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
             continue
-        block_effective = _dump(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS})
+        block_effective = _dump(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
+                                create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
                            "keyword": m.keyword, "wanted": m.wanted, "effective": m.got,
-                           "also_set_in": _who_sets(m.keyword, files, own)})
+                           "also_set_in": config_files.who_sets(m.keyword, files, own, names)})
     return effective, report, unverified
 
 
@@ -458,20 +471,84 @@ def _format_mismatches(report: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: str, had_live: bool,
+                   spec: Mapping[str, str], port: Optional[int], create: bool, files: Sequence[str],
+                   skip: Sequence[str], work: fileio.Directory, warnings: List[str]) -> List[str]:
+    """Every lockout rule of guard.py for the operator's connection, on the candidate."""
+    user = spec["user"]
+    user_effective = _dump(run, validate_cfg, spec, create)
+    keys_now = keys_then = None
+    if had_live:
+        keys_then = guard.authorized_keys_present(_dump(run, params["config_path"], spec, create), user)
+        if keys_then:
+            keys_now = guard.authorized_keys_present(user_effective, user)
+    service = host.Service(run, params.get("service"))
+    problems = guard.lockout_problems(
+        user_effective, user, port, params["guard_auth"], host=spec["host"], addr=spec["addr"],
+        key_files_present=keys_now if keys_then else None, laddr=spec.get("laddr"),
+        check_listeners=not service.socket_activated(), jump_host=bool(params.get("guard_jump_host")))
+
+    # The key this session authenticated with: from sshd's log, else the controller's key file.
+    ssh_conn = (_ssh_connection_env() or "").split()
+    key = None
+    if params["guard_auth"] == "publickey" and had_live:
+        key = guard.session_key(run, user, ssh_conn[0] if ssh_conn else None,
+                                ssh_conn[1] if len(ssh_conn) > 1 else None,
+                                _dump(run, params["config_path"], spec, create))
+    if key is None and params.get("guard_key"):
+        try:
+            parsed = keys.parse_public_key(params["guard_key"], "guard_key")
+            key = {"type": parsed.type_name, "bits": parsed.bits, "blob": parsed.plain_blob,
+                   "text": parsed.text(), "fingerprint": parsed.fingerprint}
+        except OpenSSHConfigError as exc:
+            warnings.append("guard_key is not a public key (%s): the session key was not checked" % exc.message)
+    revoked = None
+    revoked_path = (user_effective.get("revokedkeys") or ["none"])[0]
+    if revoked_path.lower() != "none":
+        problem, revoked = guard.revoked_keys_check(run, revoked_path, key, work)
+        if problem:
+            problems.append(problem)
+    problems += guard.key_problems(user_effective, key, revoked)
+    problems += guard.referenced_file_problems(user_effective, user, user_effective.get("hostkey", []))
+    problems += guard.include_problems(files, skip)
+    problems += guard.account_problems(user_effective, user)
+    return problems
+
+
+def file_mode(live_mode: Optional[int], wanted: int) -> int:
+    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+
+    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
+    stricter than 0644; 0640 is not stricter than 0600). A mode an
+    administrator tightened is never loosened again (issue 19).
+    """
+    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
+        return live_mode
+    return wanted
+
+
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
-          want_diff: bool = False, backup: Optional[Callable[[str], str]] = None) -> Dict[str, Any]:
+          want_diff: bool = False) -> Dict[str, Any]:
     precheck(params)
     probe = ver.probe(run)
     version = probe["version"]
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full")}
+    for report in rollback.finished():
+        warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
+                        % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
+                           ", ".join(report.get("files", [])), report.get("service")))
+    transaction = rollback.Transaction()
+    transaction.check_no_pending()
 
-    # 1. What to write: distribution base, profile, idle policy, operator.
+    # 1. What to write: distribution base, profile, idle policy, contributions, operator.
     settings, layer_warnings, extras = layered_settings(params, probe, version)
     warnings += layer_warnings
     result["idle"] = extras
+    rotation = host.check_rotation(params.get("host_key_rotation"))
     if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]]
+        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
+            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
@@ -480,11 +557,12 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         match = re.match(r"^/etc/ssh/ssh_host_(ed25519|rsa|ecdsa)_key\Z", str(path))
         if match and match.group(1) not in key_types:
             key_types.append(match.group(1))
-    keys, key_warnings, keys_changed = host.ensure_host_keys(
-        run, key_types, params["host_key_rsa_bits"],
-        _remove_types(params["remove_host_keys"], version), check_mode)
+    key_infos, key_warnings, key_actions = host.plan_host_keys(
+        run, key_types, params["host_key_rsa_bits"], _remove_types(params["remove_host_keys"], version),
+        rotation=rotation)
+    keys_changed = bool(key_actions)
     warnings += key_warnings
-    result["host_keys"] = keys
+    result["host_keys"] = key_infos
 
     blocks = list(params["match"] or []) + contributed(params.get("contributions"))[1]
     target = params["config_path"] if params["mode"] == "file" else params["dropin_path"]
@@ -495,19 +573,19 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
     if params["mode"] == "dropin":
-        if not host.main_includes(params["config_path"], target):
+        if not config_files.main_includes(params["config_path"], target):
             raise OpenSSHConfigError(
                 "%s does not Include %s: a drop-in there would never be read (use mode: file, or add "
                 "'Include %s/*.conf' at the top of the main file)"
                 % (params["config_path"], target, os.path.dirname(target)))
     new = text.encode("utf-8")
-    live = host.read_bytes(target)
+    live = fileio.read_file(target, owners=(0,))
+    live_stat = fileio.file_stat(target)
     content_changed = live != new
-    mode_wanted = 0o644
-    meta_changed = False
-    if live is not None:
-        st = os.stat(target)
-        meta_changed = (st.st_mode & 0o7777) != mode_wanted or st.st_uid != 0 or st.st_gid != 0
+    mode_wanted = file_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
+    meta_changed = live_stat is not None and (
+        (live_stat.st_mode & 0o7777) != mode_wanted or live_stat.st_uid != 0 or live_stat.st_gid != 0)
+    result["mode"] = "%04o" % mode_wanted
     changed = content_changed or meta_changed or keys_changed
     if want_diff:
         result["diff"] = {"before": (live or b"").decode("utf-8", "replace"), "after": text,
@@ -519,46 +597,55 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     guard_addr = params.get("guard_address") or (ssh_conn.split()[0] if ssh_conn else None)
     guard_laddr = ssh_conn.split()[2] if ssh_conn and len(ssh_conn.split()) > 2 else None
     guard_port = params.get("guard_port")
-    if guard_port is None and ssh_conn and len(ssh_conn.split()) > 3:
-        guard_port = int(ssh_conn.split()[3])
-    result["guard"] = {"user": guard_user, "address": guard_addr, "port": guard_port,
-                       "auth": params["guard_auth"],
+    if ssh_conn and len(ssh_conn.split()) > 3:
+        guard_port = int(ssh_conn.split()[3])  # the port the connection really arrived on wins
+    result["guard"] = {"user": guard_user, "address": guard_addr, "local_address": guard_laddr,
+                       "port": guard_port, "auth": params["guard_auth"],
                        "checked": bool(params["guard"] and guard_user and content_changed)}
     if params["guard"] and not guard_user:
         result["guard"]["skipped"] = "no guard_user: Ansible does not connect over SSH here"
 
-    workdir = tempfile.mkdtemp(prefix="sshsuite-sshd-")
-    candidate = None
+    work = fileio.PrivateDirectory(prefix="sshsuite-sshd-")
     try:
-        # 4. Validate the combination sshd will read.
+        # 4. Host keys first (sshd -t loads them), recorded so a failure below takes them back.
+        if key_actions and not check_mode:
+            host.apply_host_keys(run, key_actions, params["host_key_rsa_bits"], key_infos, transaction)
+
+        # 5. Validate the combination sshd will read: the candidate stands, in a
+        #    directory only root can change, where the live file will be.
         if content_changed:
-            if check_mode:
-                candidate = os.path.join(workdir, os.path.basename(target))
-            else:
-                os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-                candidate = target + host.SSHD_CANDIDATE_SUFFIX
-            host.write_candidate(candidate, new, mode_wanted)
-            replace = {target: candidate}
+            work.write("candidate", new, mode=0o600)
+            replace = {target: work.file_path("candidate")}
         else:
             replace = {}
         if params["mode"] == "file":
             validate_cfg = replace.get(target, target)
         else:
-            validate_cfg = host.validation_main(params["config_path"], replace, workdir)
-        files = host.files_read(validate_cfg)
+            validate_cfg = config_files.validation_main(params["config_path"], replace, work)
+        files = config_files.files_read(validate_cfg)
+        names = {validate_cfg: params["config_path"], replace.get(target, target): target}
 
-        if content_changed and not (check_mode and keys_changed):
-            ok, message = host.sshd_test(run, validate_cfg)
-            if not ok:
-                raise OpenSSHConfigError("sshd -t rejected the new configuration, nothing was changed:\n%s" % message)
-        if check_mode and keys_changed:
-            warnings.append("check mode: host keys are missing, so the candidate could not be validated")
+        skip_validation = check_mode and keys_changed
+        if content_changed and not skip_validation:
+            try:
+                ok, message = host.sshd_test(run, validate_cfg, create=not check_mode)
+            except host.PrivsepMissing as exc:
+                warnings.append("check mode: the candidate could not be validated: %s" % exc)
+                skip_validation = True
+            else:
+                if not ok:
+                    raise OpenSSHConfigError("sshd -t rejected the new configuration, nothing was changed:\n%s"
+                                             % message)
+        if skip_validation:
+            if keys_changed:
+                warnings.append("check mode: host keys are missing, so the candidate could not be validated")
             result.update(changed=changed, warnings=warnings, effective={}, mismatches=[],
                           service_action="none (check mode)")
             return result
 
         effective, report, unverified = _check_effective(
-            run, validate_cfg, settings, blocks, version, guard_user, files, candidate or target)
+            run, validate_cfg, settings, blocks, version, guard_user, files, replace.get(target, target), names,
+            not check_mode)
         result["effective"] = effective
         result["mismatches"] = report
         if unverified:
@@ -569,24 +656,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 % ("" if content_changed else " (the live files changed behind the managed one)",
                    _format_mismatches(report)))
 
-        # 5. Lockout guard, on the configuration as it would apply to the operator.
+        # 6. Lockout guard, on the configuration as it would apply to the operator.
         if result["guard"]["checked"]:
             spec = {"user": guard_user, "host": guard_addr or "localhost",
                     "addr": guard_addr or "127.0.0.1", "laddr": guard_laddr or "127.0.0.1",
                     "lport": str(guard_port or 22)}
-            user_effective = _dump(run, validate_cfg, spec)
-            # A key file is only a lockout when the new AuthorizedKeysFile loses
-            # one the user has now (certificates and password users need none).
-            keys_now = keys_then = None
-            if live is not None:
-                live_cfg = params["config_path"]
-                keys_then = host.authorized_keys_present(_dump(run, live_cfg, spec), guard_user)
-                if keys_then:
-                    keys_now = host.authorized_keys_present(user_effective, guard_user)
-            problems = host.lockout_problems(
-                user_effective, guard_user, guard_port, params["guard_auth"],
-                host=spec["host"], addr=spec["addr"],
-                key_files_present=keys_now if keys_then else None)
+            problems = guard_problems(run, params, validate_cfg, live is not None, spec, guard_port,
+                                      not check_mode, files, list(replace.values()) + [validate_cfg], work,
+                                      warnings)
             result["guard"]["problems"] = problems
             if problems:
                 raise OpenSSHConfigError(
@@ -597,14 +674,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
         # The shell-level idle fallback (8.4 cannot end an idle session itself).
         fallback = (extras or {}).get("profile_d")
+        fallback_data = None
         if fallback:
-            data = fallback["content"].encode("utf-8")
-            if host.read_bytes(fallback["path"]) != data:
+            fallback_data = fallback["content"].encode("utf-8")
+            if fileio.read_file(fallback["path"]) == fallback_data:
+                fallback_data = None
+            else:
                 changed = True
-                if not check_mode:
-                    tmp = fallback["path"] + host.SSHD_CANDIDATE_SUFFIX
-                    host.write_candidate(tmp, data, 0o644)
-                    host.install(tmp, fallback["path"])
 
         result["changed"] = changed
         result["service_action"] = "none"
@@ -612,24 +688,26 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             result["warnings"] = warnings
             return result
 
-        # 6. Install: metadata, or the candidate atomically with a backup.
-        previous_effective = None
+        # 7. Install: every file recorded in the transaction first.
+        previous_effective = _dump(run, params["config_path"]) if live is not None else None
+        if fallback_data is not None:
+            transaction.snapshot(fallback["path"])
+            fileio.write_file(fallback["path"], fallback_data, 0, 0, 0o644)
+        transaction.snapshot(target)
         if content_changed:
-            if live is not None:
-                previous_effective = _dump(run, params["config_path"])
-                if backup is not None:
-                    result["backup_file"] = backup(target)
-            host.install(candidate, target)
-            candidate = None
+            backup_file = fileio.write_file(target, new, 0, 0, mode_wanted, backup=live is not None,
+                                            create_dirs=True)
+            if backup_file:
+                result["backup_file"] = backup_file
         else:
-            os.chown(target, 0, 0)
-            os.chmod(target, mode_wanted)
+            fileio.set_metadata(target, 0, 0, mode_wanted)
         if not content_changed or not params["reload"]:
             result["warnings"] = warnings
             return result
 
-        # 7. Reload, check that sshd serves, roll back if it does not.
+        # 8. Reload, check that sshd serves, undo at once if it does not.
         service = host.Service(run, params.get("service"))
+        transaction.service = service.describe()
         listeners_changed = (previous_effective is None or
                              host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
         ok, action, message = service.reload(listeners_changed)
@@ -640,30 +718,34 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         if not ok or not serving or not service.active():
             reason = ("%s failed: %s" % (action, message)) if not ok else (
                 "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
-            _rollback(run, service, target, result.get("backup_file"), previous_effective,
-                      params["serve_timeout"], result, reason)
+            _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
         live_effective, report, _ = _check_effective(
             run, params["config_path"], settings, blocks, version, guard_user,
-            host.files_read(params["config_path"]), target)
+            config_files.files_read(params["config_path"]), target)
         result["effective"] = live_effective
         if report:
             warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
+
+        # 9. Arm the automatic rollback; the action plugin confirms it after a fresh login.
+        if params.get("confirm_timeout"):
+            result["confirmation"] = transaction.arm(int(params["confirm_timeout"]))
+        else:
+            result["confirmation"] = {"armed": False}
         result["warnings"] = warnings
         return result
+    except ApplyFailed:
+        raise
+    except BaseException:
+        if not check_mode and transaction:
+            transaction.undo()
+        raise
     finally:
-        if candidate and os.path.exists(candidate):
-            os.unlink(candidate)
-        shutil.rmtree(workdir, ignore_errors=True)
+        work.close()
 
 
-def _rollback(run, service, target, backup_file, previous_effective, timeout, result, reason):
-    """Put the previous file back, make sshd serve it again, and fail with the reason."""
-    if backup_file and os.path.exists(backup_file):
-        restore = target + host.SSHD_CANDIDATE_SUFFIX
-        shutil.copy2(backup_file, restore)
-        host.install(restore, target)
-    elif os.path.exists(target):
-        os.unlink(target)
+def _undo(transaction, service, previous_effective, timeout, result, reason):
+    """Put every changed file back, make sshd serve it again, and fail with the reason."""
+    errors = transaction.undo()
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
@@ -673,6 +755,6 @@ def _rollback(run, service, target, backup_file, previous_effective, timeout, re
     result.update(rolled_back=True, serving_after_rollback=serving)
     raise ApplyFailed(
         "%s. The previous configuration was restored%s; sshd is %s."
-        % (reason, " from %s" % backup_file if backup_file else "",
+        % (reason, (" except: " + "; ".join(errors)) if errors else "",
            "serving again" if serving else "NOT serving: check the host console (%s)" % message),
         **result)

@@ -12,18 +12,13 @@ so the logic can be unit-tested without a host.
 
 from __future__ import annotations
 
-import fnmatch
-import glob
-import grp
 import os
-import pwd
-import shlex
 import socket
 import subprocess
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -31,99 +26,6 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
 Runner = Callable[[Sequence[str]], Tuple[int, str, str]]
 
 SSHD = "/usr/sbin/sshd"
-SSHD_CANDIDATE_SUFFIX = ".sshsuite-candidate"
-
-
-# ---------------------------------------------------------------------------
-# Which files sshd reads
-# ---------------------------------------------------------------------------
-
-def _include_patterns(line: str) -> List[str]:
-    words = shlex.split(line, comments=True)
-    if len(words) < 2 or words[0].lower() != "include":
-        return []
-    return words[1:]
-
-
-def expand_include(pattern: str, base_dir: str = "/etc/ssh") -> List[str]:
-    """Files an ``Include`` pattern names, in the order sshd reads them.
-
-    sshd expands the pattern with glob(3), which sorts the names; relative
-    patterns are taken from /etc/ssh.
-    """
-    if not os.path.isabs(pattern):
-        pattern = os.path.join(base_dir, pattern)
-    if any(ch in pattern for ch in "*?["):
-        return sorted(glob.glob(pattern))
-    return [pattern] if os.path.exists(pattern) else []
-
-
-def files_read(main_path: str, _seen: Optional[set] = None) -> List[str]:
-    """Every file sshd reads for ``main_path``, main file first, includes in order."""
-    seen = _seen if _seen is not None else set()
-    if main_path in seen or not os.path.exists(main_path):
-        return []
-    seen.add(main_path)
-    result = [main_path]
-    with open(main_path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            for pattern in _include_patterns(line.strip()):
-                for path in expand_include(pattern):
-                    result.extend(files_read(path, seen))
-    return result
-
-
-def main_includes(main_path: str, path: str) -> bool:
-    """Does the main config (directly or through includes) read ``path``'s directory glob?"""
-    directory = os.path.dirname(path)
-    if not os.path.exists(main_path):
-        return False
-    with open(main_path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            for pattern in _include_patterns(line.strip()):
-                full = pattern if os.path.isabs(pattern) else os.path.join("/etc/ssh", pattern)
-                if full == path or (os.path.dirname(full) == directory and
-                                    fnmatch.fnmatch(os.path.basename(path), os.path.basename(full))):
-                    return True
-    return False
-
-
-def validation_main(main_path: str, replace: Dict[str, str], work_dir: str) -> str:
-    """Write a copy of the main config in which every Include is spelled out.
-
-    sshd must validate the combination it will really read: the main file, each
-    drop-in in glob order, with our candidate standing where the live file will
-    be. Include lines become one Include per existing file (same order), with
-    ``replace`` (live path -> candidate path) applied. Returns the copy's path.
-    """
-    lines: List[str] = []
-    live_included = set()
-    with open(main_path, encoding="utf-8", errors="replace") as handle:
-        source = replace.get(main_path)
-        if source:
-            with open(source, encoding="utf-8", errors="replace") as cand:
-                text = cand.read()
-        else:
-            text = handle.read()
-    for line in text.splitlines():
-        patterns = _include_patterns(line.strip())
-        if not patterns:
-            lines.append(line)
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        for pattern in patterns:
-            matched = expand_include(pattern)
-            for live, cand in replace.items():
-                full = pattern if os.path.isabs(pattern) else os.path.join("/etc/ssh", pattern)
-                if live != main_path and live not in matched and fnmatch.fnmatch(live, full):
-                    matched = sorted(matched + [live])
-            for path in matched:
-                live_included.add(path)
-                lines.append("%sInclude %s" % (indent, replace.get(path, path)))
-    out = os.path.join(work_dir, "sshd_config.validate")
-    with open(out, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -193,149 +95,6 @@ def sshd_dump(run: Runner, config: str, spec: Optional[str] = None,
     if spec:
         argv += ["-C", spec]
     return run(sshd_argv(argv, sshd, create))
-
-
-# ---------------------------------------------------------------------------
-# Lockout guard
-# ---------------------------------------------------------------------------
-
-def _pattern_match(value: str, pattern_list: Iterable[str]) -> Optional[bool]:
-    """sshd's pattern-list semantics: True if matched, False if negated, None if no match."""
-    result = None
-    for pattern in pattern_list:
-        negate = pattern.startswith("!")
-        pat = pattern[1:] if negate else pattern
-        if fnmatch.fnmatchcase(value, pat):
-            if negate:
-                return False
-            result = True
-    return result
-
-
-def _user_entry_matches(entry: str, user: str, host: Optional[str], addr: Optional[str]) -> bool:
-    """One AllowUsers/DenyUsers entry: USER or USER@HOST (host part is a pattern or CIDR)."""
-    if "@" in entry:
-        upat, hpat = entry.split("@", 1)
-        if not fnmatch.fnmatchcase(user, upat):
-            return False
-        candidates = [c for c in (addr, host) if c]
-        return any(fnmatch.fnmatchcase(c, hpat) for c in candidates) or not candidates
-    return fnmatch.fnmatchcase(user, entry)
-
-
-def user_groups(user: str) -> List[str]:
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        return []
-    names = set()
-    try:
-        names.add(grp.getgrgid(entry.pw_gid).gr_name)
-    except KeyError:
-        pass
-    for group in grp.getgrall():
-        if user in group.gr_mem:
-            names.add(group.gr_name)
-    return sorted(names)
-
-
-def lockout_problems(effective: Dict[str, List[str]], user: str, port: Optional[int],
-                     auth: str = "publickey", host: Optional[str] = None,
-                     addr: Optional[str] = None,
-                     groups: Optional[List[str]] = None,
-                     key_files_present: Optional[bool] = None) -> List[str]:
-    """Reasons why ``user`` could no longer log in under ``effective`` (sshd -T -C output).
-
-    ``auth`` is how the operator authenticates: publickey or password.
-    ``key_files_present``: whether the user's key file exists where the new
-    AuthorizedKeysFile says (None: not checked).
-    """
-    problems: List[str] = []
-
-    def values(key: str) -> List[str]:
-        out: List[str] = []
-        for item in effective.get(key, []):
-            out.extend(item.split())
-        return out
-
-    def first(key: str, default: str = "") -> str:
-        got = effective.get(key)
-        return got[0] if got else default
-
-    groups = groups if groups is not None else user_groups(user)
-    deny_users = values("denyusers")
-    if any(_user_entry_matches(e, user, host, addr) for e in deny_users):
-        problems.append("DenyUsers %s matches %s" % (" ".join(deny_users), user))
-    allow_users = values("allowusers")
-    if allow_users and not any(_user_entry_matches(e, user, host, addr) for e in allow_users):
-        problems.append("AllowUsers %s does not include %s" % (" ".join(allow_users), user))
-    deny_groups = values("denygroups")
-    if deny_groups and any(_pattern_match(g, deny_groups) for g in groups):
-        problems.append("DenyGroups %s matches a group of %s (%s)"
-                        % (" ".join(deny_groups), user, ", ".join(groups)))
-    allow_groups = values("allowgroups")
-    if allow_groups and not any(_pattern_match(g, allow_groups) for g in groups):
-        problems.append("AllowGroups %s matches no group of %s (%s)"
-                        % (" ".join(allow_groups), user, ", ".join(groups) or "none"))
-
-    if user == "root":
-        prl = first("permitrootlogin", "yes")
-        if prl == "no":
-            problems.append("PermitRootLogin no shuts out root, the user Ansible connects as")
-        elif prl == "forced-commands-only":
-            problems.append("PermitRootLogin forced-commands-only lets root run only forced commands")
-        elif prl in ("prohibit-password", "without-password") and auth == "password":
-            problems.append("PermitRootLogin %s refuses root's password login" % prl)
-
-    method_on = {
-        "publickey": first("pubkeyauthentication", "yes") == "yes",
-        "password": first("passwordauthentication", "yes") == "yes",
-    }
-    if not method_on.get(auth, True):
-        problems.append("%s authentication is turned off, and Ansible logs in with it"
-                        % ("PubkeyAuthentication" if auth == "publickey" else "PasswordAuthentication"))
-    methods = first("authenticationmethods", "any")
-    if methods not in ("any", ""):
-        usable = False
-        for alternative in methods.split():
-            steps = [s.split(":", 1)[0] for s in alternative.split(",")]
-            if all(s == auth for s in steps):
-                usable = True
-        if not usable:
-            problems.append("AuthenticationMethods %s asks for more than %s, which is all Ansible has"
-                            % (methods, auth))
-
-    if port is not None:
-        ports = listening_ports(effective)
-        if ports and port not in ports:
-            problems.append("sshd would listen on port(s) %s, but the inventory connects to port %d"
-                            % (", ".join(str(p) for p in sorted(ports)), port))
-    if key_files_present is False and auth == "publickey":
-        problems.append("AuthorizedKeysFile %s names no existing key file for %s"
-                        % (first("authorizedkeysfile"), user))
-    return problems
-
-
-def authorized_keys_present(effective: Dict[str, List[str]], user: str) -> Optional[bool]:
-    """Whether any file named by AuthorizedKeysFile exists for ``user`` (None if unknown)."""
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        return None
-    raw = " ".join(effective.get("authorizedkeysfile", [])).split()
-    if not raw or raw == ["none"]:
-        # AuthorizedKeysCommand may still supply keys: cannot tell.
-        return None if effective.get("authorizedkeyscommand", ["none"])[0] != "none" else False
-    if effective.get("authorizedkeyscommand", ["none"])[0] != "none":
-        return None
-    for item in raw:
-        path = item.replace("%%", "\0").replace("%h", entry.pw_dir).replace(
-            "%u", user).replace("%U", str(entry.pw_uid)).replace("\0", "%")
-        if not os.path.isabs(path):
-            path = os.path.join(entry.pw_dir, path)
-        if glob.glob(path):
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------
@@ -416,6 +175,10 @@ class Service:
                 if rc == 0 and out.strip() == "loaded":
                     return candidate
         return "ssh"
+
+    def describe(self) -> Dict[str, object]:
+        """What the rollback script needs to make sshd serve restored files."""
+        return {"name": self.name, "systemd": self.systemd, "socket": self.socket_activated(), "sshd": SSHD}
 
     def socket_activated(self) -> bool:
         if not self.systemd:
@@ -520,107 +283,166 @@ def host_key_path(key_type: str, directory: str = "/etc/ssh") -> str:
     return os.path.join(directory, "ssh_host_%s_key" % key_type)
 
 
-def key_info(run: Runner, path: str) -> Optional[Dict[str, object]]:
-    """bits, fingerprint and type of an existing key (from its .pub), or None."""
-    pub = path + ".pub"
-    if not os.path.exists(path):
+def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, object]]:
+    """bits, fingerprint and type of an existing key, or None when there is no key.
+
+    The public half comes from ``path.pub``; when that is missing it is
+    derived with ``ssh-keygen -y`` and written next to the key only when
+    ``write_pub`` (never in check mode).
+    """
+    if fileio.file_stat(path) is None:
         return None
-    if not os.path.exists(pub):
+    try:
+        pub = fileio.read_file(path + ".pub")
+    except fileio.FileRefused as exc:
+        return {"path": path, "error": str(exc)}
+    if pub is None:
         rc, out, _ = run(["ssh-keygen", "-y", "-f", path])
         if rc != 0:
             return {"path": path, "error": "cannot read the private key"}
-        with open(pub, "w") as handle:
-            handle.write(out)
+        pub = out.encode("ascii", "replace")
+        if write_pub:
+            fileio.write_file(path + ".pub", pub, 0, 0, 0o644)
     # Parsed in-process with the collection's key parser: no ssh-keygen per key.
     try:
-        with open(pub, encoding="ascii", errors="replace") as handle:
-            key = keys.parse_public_key(handle.read().strip(), pub)
-    except (OSError, OpenSSHConfigError) as exc:
+        key = keys.parse_public_key(pub.decode("ascii", "replace").strip(), path + ".pub")
+    except OpenSSHConfigError as exc:
         return {"path": path, "error": str(exc)}
     return {"path": path, "bits": key.bits, "fingerprint": keys.fingerprint_sha256(key.blob),
             "type": key.type_name}
 
 
-def ensure_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Sequence[str],
-                     check_mode: bool, directory: str = "/etc/ssh") -> Tuple[List[Dict], List[str], bool]:
-    """Create missing host keys, fix modes, remove keys of dropped types.
+ROTATION_PHASES = ("publish", "retire")
+NEXT_SUFFIX = ".next"
+
+
+def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str, Dict[str, Any]]:
+    """``{type: {phase: publish|retire, bits: N}}``, checked; raise OpenSSHConfigError otherwise."""
+    if rotation in (None, ""):
+        return {}
+    if not isinstance(rotation, dict):
+        raise OpenSSHConfigError("a mapping of key type to {phase, bits}", where)
+    checked: Dict[str, Dict[str, Any]] = {}
+    for key_type, item in rotation.items():
+        here = "%s.%s" % (where, key_type)
+        if key_type not in HOST_KEY_TYPES:
+            raise OpenSSHConfigError("unknown host key type %r (use one of %s)"
+                                     % (key_type, ", ".join(sorted(HOST_KEY_TYPES))), here)
+        item = item or {}
+        if not isinstance(item, dict) or set(item) - {"phase", "bits"}:
+            raise OpenSSHConfigError("takes phase (publish or retire) and, for rsa, bits", here)
+        phase = item.get("phase", "publish")
+        if phase not in ROTATION_PHASES:
+            raise OpenSSHConfigError("phase must be publish or retire, got %r" % (phase,), here + ".phase")
+        bits = item.get("bits")
+        if bits is not None and (key_type != "rsa" or not isinstance(bits, int) or bits < 3072 or bits > 16384):
+            raise OpenSSHConfigError("bits is for rsa keys only, 3072 to 16384", here + ".bits")
+        checked[key_type] = {"phase": phase, "bits": bits}
+    return checked
+
+
+def next_key_path(key_type: str, directory: str = "/etc/ssh") -> str:
+    """Where a rotation keeps the new key until it is promoted."""
+    return host_key_path(key_type, directory) + NEXT_SUFFIX
+
+
+def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Sequence[str],
+                   directory: str = "/etc/ssh", rotation: Optional[Dict[str, Dict[str, Any]]] = None
+                   ) -> Tuple[List[Dict], List[str], List[Dict[str, Any]]]:
+    """What the host keys need, without changing anything: (key infos, warnings, actions).
 
     An existing key is never regenerated: its fingerprint is what users trust.
-    An RSA key shorter than ``rsa_bits`` is reported, not replaced.
-    Returns (keys, warnings, changed).
+    An RSA key shorter than ``rsa_bits`` is reported, not replaced. Actions:
+    ``{"generate": type, "path": ...}``, ``{"fix": path, "mode": ...}``,
+    ``{"remove": path}``, ``{"promote": path, "next": path}``.
+
+    Rotation (opt-in, issue 19), per key type: ``publish`` generates the new
+    key beside the current one (``ssh_host_<type>_key.next``) and sshd serves
+    both, so clients (UpdateHostKeys), SSHFP records and host certificates can
+    learn it; ``retire`` renames it over the current key, which then is the
+    only one served. Each phase changes nothing when run again.
     """
-    keys: List[Dict] = []
+    rotation = rotation or {}
+    infos: List[Dict] = []
     warnings: List[str] = []
-    changed = False
+    actions: List[Dict[str, Any]] = []
     for key_type in wanted:
         if key_type not in HOST_KEY_TYPES:
             raise OpenSSHConfigError("unknown host key type %r (use one of %s)"
                                      % (key_type, ", ".join(sorted(HOST_KEY_TYPES))), "host_keys")
         path = host_key_path(key_type, directory)
-        info = key_info(run, path)
+        info = key_info(run, path, write_pub=False)
         if info is None:
-            changed = True
-            info = {"path": path, "type": key_type, "generated": True}
-            if not check_mode:
-                argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[key_type]
-                if key_type == "rsa":
-                    argv += ["-b", str(rsa_bits)]
-                rc, out, err = run(argv)
-                if rc != 0:
-                    raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
-                info = dict(key_info(run, path) or {}, generated=True)
-        elif key_type == "rsa" and isinstance(info.get("bits"), int) and info["bits"] < rsa_bits:
+            actions.append({"generate": key_type, "path": path})
+            infos.append({"path": path, "type": key_type, "generated": True})
+            continue
+        if key_type == "rsa" and isinstance(info.get("bits"), int) and info["bits"] < rsa_bits:
             warnings.append("%s has %d bits, fewer than %d; it is kept (a new key changes the "
                             "fingerprint users trust): rotate it deliberately"
                             % (path, info["bits"], rsa_bits))
         for file_path, mode in ((path, 0o600), (path + ".pub", 0o644)):
-            if os.path.exists(file_path):
-                st = os.lstat(file_path)
-                if (st.st_mode & 0o7777) != mode or st.st_uid != 0:
-                    changed = True
-                    if not check_mode:
-                        os.chown(file_path, 0, 0)
-                        os.chmod(file_path, mode)
-        keys.append(info)
+            st = fileio.file_stat(file_path)
+            if st is None:
+                if file_path.endswith(".pub"):
+                    actions.append({"pub": path})
+            elif (st.st_mode & 0o7777) != mode or st.st_uid != 0:
+                actions.append({"fix": file_path, "mode": mode})
+        infos.append(info)
+    for key_type, step in sorted(rotation.items()):
+        path, upcoming = host_key_path(key_type, directory), next_key_path(key_type, directory)
+        present = fileio.file_stat(upcoming) is not None
+        if step["phase"] == "publish":
+            if not present:
+                actions.append({"generate": key_type, "path": upcoming, "bits": step.get("bits")})
+                infos.append({"path": upcoming, "type": key_type, "generated": True, "rotation": "published"})
+            else:
+                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation="published"))
+        elif present:
+            actions.append({"promote": path, "next": upcoming})
     for key_type in remove:
         path = host_key_path(key_type, directory)
         for file_path in (path, path + ".pub"):
-            if os.path.exists(file_path):
-                changed = True
-                if not check_mode:
-                    os.unlink(file_path)
-    return keys, warnings, changed
+            if fileio.file_stat(file_path) is not None:
+                actions.append({"remove": file_path})
+    return infos, warnings, actions
 
 
-# ---------------------------------------------------------------------------
-# Files
-# ---------------------------------------------------------------------------
-
-def read_bytes(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def write_candidate(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` and flush it to disk (no rename yet)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(path, mode)
-    os.chown(path, 0, 0)
-
-
-def install(candidate: str, live: str) -> None:
-    """Atomically move the candidate over the live file and flush the directory."""
-    os.rename(candidate, live)
-    dir_fd = os.open(os.path.dirname(live) or ".", os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: int, infos: List[Dict],
+                    transaction: Any = None) -> None:
+    """Carry out plan_host_keys' actions; every file is recorded in ``transaction`` before it changes."""
+    for action in actions:
+        if "generate" in action:
+            path = action["path"]
+            if transaction is not None:
+                transaction.snapshot(path)
+                transaction.snapshot(path + ".pub")
+            argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[action["generate"]]
+            if action["generate"] == "rsa":
+                argv += ["-b", str(action.get("bits") or rsa_bits)]
+            rc, _, err = run(argv)
+            if rc != 0:
+                raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
+            for index, info in enumerate(infos):
+                if info.get("path") == path:
+                    infos[index] = dict(key_info(run, path, write_pub=True) or {}, generated=True)
+        elif "pub" in action:
+            if transaction is not None:
+                transaction.snapshot(action["pub"] + ".pub")
+            key_info(run, action["pub"], write_pub=True)
+        elif "fix" in action:
+            if transaction is not None:
+                transaction.snapshot(action["fix"])
+            fileio.set_metadata(action["fix"], 0, 0, action["mode"])
+        elif "remove" in action:
+            if transaction is not None:
+                transaction.snapshot(action["remove"])
+            fileio.remove_file(action["remove"])
+        elif "promote" in action:
+            current, upcoming = action["promote"], action["next"]
+            if transaction is not None:
+                for path in (current, current + ".pub", upcoming, upcoming + ".pub"):
+                    transaction.snapshot(path)
+            with fileio.Directory.open(os.path.dirname(current), trusted=True) as keys_dir:
+                keys_dir.rename(os.path.basename(upcoming) + ".pub", os.path.basename(current) + ".pub")
+                keys_dir.rename(os.path.basename(upcoming), os.path.basename(current))
+                keys_dir.sync()

@@ -40,6 +40,10 @@ import ipaddress
 import re
 from typing import Any, List, Mapping, Optional, Tuple
 
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import (  # noqa: F401 (public here too)
+    check_text,
+    check_tree,
+)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -47,8 +51,6 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version i
     at_least,
 )
 
-# C0 controls, DEL, C1 controls and the Unicode line/paragraph separators.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _KEYWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 _ALGORITHM_RE = re.compile(r"^[a-z0-9@._+*?-]+\Z")
 _DURATION_RE = re.compile(r"^(?:\d+[smhdwSMHDW]?)+\Z")
@@ -127,38 +129,6 @@ _PRINTED_UPPER = frozenset({"loglevel", "syslogfacility", "fingerprinthash"})
 # Universal checks
 # ---------------------------------------------------------------------------
 
-def _describe_char(char: str) -> str:
-    names = {"\n": "LF (\\n)", "\r": "CR (\\r)", "\x00": "NUL", "\t": "TAB"}
-    return names.get(char, f"U+{ord(char):04X}")
-
-
-def check_text(text: str, where: str, what: str = "value") -> str:
-    """Refuse control characters in ``text`` (a keyword, value or criterion)."""
-    found = _CONTROL_RE.search(text)
-    if found:
-        raise OpenSSHConfigError(
-            f"{what} contains the control character {_describe_char(found.group())} at position "
-            f"{found.start()}: line breaks and other control characters are never written to a "
-            "config file (they could inject a line)",
-            where,
-        )
-    return text
-
-
-def check_tree(value: Any, where: str) -> None:
-    """check_text() on every string inside ``value`` (dict keys included)."""
-    if isinstance(value, str):
-        check_text(value, where)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(key, str):
-                check_text(key, where, f"name {key!r}")
-            check_tree(item, f"{where}.{key}")
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            check_tree(item, f"{where}[{index}]")
-
-
 def check_keyword_name(name: Any, where: str) -> str:
     """A keyword as given in the data: a string of letters and digits."""
     if not isinstance(name, str):
@@ -210,7 +180,7 @@ def quote_word(text: str, where: str) -> str:
 # Scalar helpers
 # ---------------------------------------------------------------------------
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -225,13 +195,13 @@ def _type_name(value: Any) -> str:
 def _scalar(value: Any, where: str, allow_int: bool = True) -> str:
     """A non-empty string from a str (or int); anything else is an error."""
     if isinstance(value, bool) or value is None or isinstance(value, (Mapping, list, tuple, set, frozenset)):
-        raise OpenSSHConfigError(f"expected a single word or text, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a single word or text, got {type_name(value)}", where)
     if isinstance(value, int) and allow_int:
         return str(value)
     if isinstance(value, float) and allow_int and value.is_integer():
         return str(int(value))
     if not isinstance(value, str):
-        raise OpenSSHConfigError(f"expected a string, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a string, got {type_name(value)}", where)
     check_text(value, where)
     text = value.strip(" ")
     if not text:
@@ -249,7 +219,7 @@ def _word(value: Any, where: str) -> str:
 def parse_duration(value: Any, where: str) -> int:
     """sshd time format (``30``, ``30s``, ``5m``, ``1h30m``, ``1w``) or an int -> seconds."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise OpenSSHConfigError(f"expected a time (e.g. 30, 30s, 5m, 1h30m), got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a time (e.g. 30, 30s, 5m, 1h30m), got {type_name(value)}", where)
     if isinstance(value, int):
         seconds = value
     else:
@@ -273,7 +243,7 @@ def parse_duration(value: Any, where: str) -> int:
 def parse_size(value: Any, where: str) -> int:
     """RekeyLimit size: bytes, or a number with K, M or G (powers of 1024)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise OpenSSHConfigError(f"expected a size (e.g. 1G, 500M), got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a size (e.g. 1G, 500M), got {type_name(value)}", where)
     if isinstance(value, int):
         size = value
     else:
@@ -298,7 +268,7 @@ def to_yesno(value: Any, where: str) -> str:
         if word in ("no", "false"):
             return "no"
         raise OpenSSHConfigError(f"expected yes or no, got {value!r}", where)
-    raise OpenSSHConfigError(f"expected yes or no (or a boolean), got {_type_name(value)}", where)
+    raise OpenSSHConfigError(f"expected yes or no (or a boolean), got {type_name(value)}", where)
 
 
 def _to_int(value: Any, where: str, keyword: Any = None) -> int:
@@ -377,7 +347,7 @@ def _render_algorithms(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
             raise OpenSSHConfigError("needs at least one algorithm, got an empty list", where)
         items = [(_scalar(item, f"{where}[{index}]"), f"{where}[{index}]") for index, item in enumerate(value)]
     else:
-        raise OpenSSHConfigError(f"expected a comma-separated list of algorithms, got {_type_name(value)}", where)
+        raise OpenSSHConfigError(f"expected a comma-separated list of algorithms, got {type_name(value)}", where)
     prefix = ""
     names: List[str] = []
     for index, (item, item_where) in enumerate(items):
@@ -467,6 +437,10 @@ def _render_maxstartups(keyword: Any, value: Any, where: str) -> Tuple[str, str]
     if len(parts) not in (1, 3) or not all(re.match(r"^\d+\Z", p) for p in parts):
         raise OpenSSHConfigError(f"{text!r}: expected a number or start:rate:full (e.g. 10:30:100)", where)
     numbers = [int(p) for p in parts]
+    if numbers[0] == 0:
+        # 8.4 accepts it and then drops every new connection; later releases refuse it
+        raise OpenSSHConfigError(f"{text!r}: MaxStartups must allow at least one unauthenticated connection "
+                                 "(0 makes sshd drop every new connection)", where)
     if len(numbers) == 1:
         return text, f"{numbers[0]}:30:{numbers[0]}"
     start, rate, full = numbers
@@ -558,7 +532,7 @@ def _render_setenv(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
 def _render_octal(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
     if not isinstance(value, str):
         raise OpenSSHConfigError(
-            f"give the mask as a quoted string of octal digits (e.g. '0177'), got {_type_name(value)}: "
+            f"give the mask as a quoted string of octal digits (e.g. '0177'), got {type_name(value)}: "
             "YAML reads 0177 and 177 as different numbers",
             where,
         )
@@ -639,6 +613,10 @@ def _render_choice(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
             + (f" (did you mean {close[0]!r}?)" if close else ""),
             where,
         )
+    if keyword.key in _PRINTED_UPPER:
+        # written as sshd -T / ssh -G and the man pages spell it (LogLevel VERBOSE):
+        # scanners that read the file compare case-sensitively (issue 19)
+        return word.upper(), word
     return word, word
 
 
@@ -724,7 +702,7 @@ def _items(keyword: Any, value: Any, where: str) -> List[Tuple[Any, str]]:
                 pairs.append(((key, item), item_where))
             else:
                 if isinstance(item, bool) or isinstance(item, (Mapping, list, tuple)) or item is None:
-                    raise OpenSSHConfigError(f"expected a single value, got {_type_name(item)}", item_where)
+                    raise OpenSSHConfigError(f"expected a single value, got {type_name(item)}", item_where)
                 pairs.append((f"{key}{joiner}{item}", item_where))
         return pairs
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -807,7 +785,24 @@ def render_value(keyword: Any, value: Any, where: str, version: Optional[str] = 
         lines = [" ".join(written)]
     for line in lines:
         check_comment_char(line, where, version)
+        check_equals_sign(keyword, line, where, version)
     return lines
+
+
+#: keywords whose words sshd before 8.7 split at '=' (strdelim): "AllowUsers a=b" is two users.
+_EQUALS_SPLIT = frozenset({"allowusers", "denyusers", "allowgroups", "denygroups"})
+
+
+def check_equals_sign(keyword: Any, text: str, where: str, version: Optional[str]) -> None:
+    """Refuse '=' inside an access-list word where sshd of ``version`` would split the word there."""
+    if "=" not in text or keyword.name.lower() not in _EQUALS_SPLIT:
+        return
+    if version is None or not at_least(version, "8.7"):
+        raise OpenSSHConfigError(
+            f"{text!r} contains '=': OpenSSH before 8.7 splits {keyword.name} words at '=' ('a=b' is the two "
+            "entries 'a' and 'b')" + ("" if version else " (no target version given, so the oldest rules apply)"),
+            where,
+        )
 
 
 def _special(daemon: str, key: str, word: str, version: Optional[str]) -> str:

@@ -132,8 +132,31 @@ def test_problems_are_reported_together_with_their_place():
 
 
 def test_option_conflict_between_key_and_grant():
-    with pytest.raises(AnsibleFilterError, match="set by the key"):
+    with pytest.raises(AnsibleFilterError, match="in the key owner's options but False in the grant"):
         users([{"accounts": ["deploy"], "keys": ["ci-robot"], "options": {"restrict": False}}])
+
+
+def test_an_owner_option_cannot_undo_a_grants_restrict():
+    """Issue 12 hole 5: restrict from the grant + port_forwarding from the owner rendered
+    'restrict,...,port-forwarding', which sshd reads as forwarding allowed."""
+    owners = dict(OWNERS, mallory=[{"key": LEAKED, "options": {"port_forwarding": True, "pty": True}}])
+    with pytest.raises(AnsibleFilterError) as info:
+        authorized_keys_users([{"accounts": ["deploy"], "keys": ["mallory"], "options": {"restrict": True}}],
+                              owners, host="h")
+    text = str(info.value)
+    assert "port_forwarding: true would undo the grant's restrict" in text
+    assert "pty: true would undo the grant's restrict" in text
+    assert "authorized_keys_grants[0]" in text
+
+
+def test_a_grant_may_allow_what_restrict_removed_and_an_owner_may_restrict_more():
+    owners = dict(OWNERS, erin=[{"key": LEAKED, "options": {"agent_forwarding": False, "user_rc": False}}])
+    result = authorized_keys_users([{"accounts": ["deploy"], "keys": ["erin"],
+                                     "options": {"restrict": True, "port_forwarding": True}}], owners, host="h")
+    assert result[0]["keys"][0]["options"] == {"agent_forwarding": False, "user_rc": False,
+                                               "restrict": True, "port_forwarding": True}
+    line = ak.build_requests(result)[0].present[0].line
+    assert line.startswith("restrict,") and "port-forwarding" in line and "no-agent-forwarding" in line
 
 
 def test_name_both_group_and_owner_is_ambiguous():

@@ -135,7 +135,7 @@ STOCK_FAILURES = {
     "sshd-password-authentication", "sshd-ignore-user-known-hosts", "sshd-disable-forwarding",
     "sshd-x11-forwarding", "sshd-tcp-forwarding", "sshd-agent-forwarding",
     "sshd-streamlocal-forwarding", "sshd-max-auth-tries", "sshd-max-startups",
-    "sshd-login-grace-time", "sshd-log-level", "sshd-client-alive-interval",
+    "sshd-login-grace-time", "sshd-log-level", "sshd-client-alive-interval", "sshd-compression",
 }
 
 
@@ -337,7 +337,7 @@ def test_report_json():
     data = json.loads(compliance.report_json(_two_hosts()))
     assert data["summary"]["hosts"] == 2 and data["summary"]["hosts_failing"] == 1
     assert data["hosts"]["converged"]["summary"]["fail"] == 0
-    assert data["hosts"]["stock"]["summary"]["fail"] == 17
+    assert data["hosts"]["stock"]["summary"]["fail"] == 18
     first = data["hosts"]["stock"]["results"][0]
     assert set(first) == {"id", "title", "status", "reason", "cis", "stig", "keys", "expected", "found", "note"}
     # results given as dicts (as the module returns them) work the same
@@ -353,10 +353,10 @@ def test_report_junit():
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {"converged", "stock"}
     stock = suites["stock"]
-    assert stock.get("failures") == "17"
+    assert stock.get("failures") == "18"
     assert int(root.get("tests")) == 2 * len(compliance.CHECKS)
     failures = stock.findall("testcase/failure")
-    assert len(failures) == 17
+    assert len(failures) == 18
     assert all(f.get("message") for f in failures)
     assert suites["converged"].find("properties/property[@name='version']").get("value") == "10.0"
     assert len(suites["converged"].findall("testcase/failure")) == 0
@@ -375,7 +375,7 @@ def test_report_text():
     text = compliance.report_text(_two_hosts())
     lines = text.splitlines()
     assert lines[0].startswith("converged (OpenSSH 10.0): ") and " 0 fail" in lines[0]
-    assert any(line.startswith("stock: ") and "17 fail" in line for line in lines)
+    assert any(line.startswith("stock: ") and "18 fail" in line for line in lines)
     assert any("FAIL   sshd-log-level" in line and "RHEL-09-255030" in line for line in lines)
 
 
@@ -393,3 +393,42 @@ def test_junit_testsuite_of_one_host_matches_the_full_report():
     one = ElementTree.fromstring(compliance.junit_testsuite("stock", hosts["stock"]))
     assert one.tag == "testsuite" and one.get("name") == "stock"
     assert ElementTree.tostring(one) == ElementTree.tostring(full.find("testsuite[@name='stock']"))
+
+
+# ---------------------------------------------------------------------------
+# issue 19: file modes, owners and value case as scanners read them
+# ---------------------------------------------------------------------------
+
+def _file(path, kind, mode, uid=0, **extra):
+    return dict(path=path, kind=kind, exists=True, mode=mode, uid=uid, gid=0, owner="root", group="root", **extra)
+
+
+def test_file_modes_are_judged_like_cis_and_ssg():
+    files = [_file("/etc/ssh/sshd_config", "config", 0o644),
+             _file("/etc/ssh/sshd_config.d/00-x.conf", "dropin", 0o600),
+             _file("/etc/ssh/ssh_host_ed25519_key", "host_key", 0o600),
+             _file("/etc/ssh/ssh_host_ed25519_key.pub", "host_key_pub", 0o644),
+             _file("/home/alice/.ssh/authorized_keys", "authorized_keys", 0o664, uid=1000, user_uid=1000)]
+    got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
+    assert got["sshd-config-permissions"].status == compliance.FAIL
+    assert "/etc/ssh/sshd_config (root, 0644)" in got["sshd-config-permissions"].reason
+    assert got["sshd-private-host-key-permissions"].status == compliance.PASS
+    assert got["sshd-public-host-key-permissions"].status == compliance.PASS
+    assert got["sshd-authorized-keys-permissions"].status == compliance.FAIL
+    files[0]["mode"] = 0o400  # stricter than 0600 passes
+    files[4]["mode"] = 0o600
+    got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
+    assert got["sshd-config-permissions"].status == compliance.PASS
+    assert got["sshd-authorized-keys-permissions"].status == compliance.PASS
+
+
+def test_value_case_is_informational_only():
+    files = [_file("/etc/ssh/sshd_config", "config", 0o600, case_differs=[(12, "LogLevel", "verbose")])]
+    got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
+    assert got["sshd-value-case"].status == compliance.PASS
+    assert "sshd_config:12 LogLevel verbose" in got["sshd-value-case"].reason
+
+
+def test_without_file_facts_the_file_checks_do_not_apply():
+    got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2")))
+    assert got["sshd-config-permissions"].status == compliance.NOT_APPLICABLE

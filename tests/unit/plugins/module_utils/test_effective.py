@@ -365,3 +365,13 @@ def test_live_round_trip_on_the_controller(tmp_path):
     # and a deliberate difference is seen
     found = effective.compare("sshd", {"LoginGraceTime": 30}, effective.parse_dump(done.stdout), version)
     assert found == [Mismatch("LoginGraceTime", ["30"], ["90"], "different value")]
+
+
+def test_per_source_penalties_yes_is_what_10_0_prints_expanded():
+    """Issue 20: 'PerSourcePenalties yes' was refused as 'sshd would not use these values'."""
+    printed = {"persourcepenalties": ["crash:90 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 max:600 "
+                                      "min:15 max-sources4:65536 max-sources6:65536 overflow:permissive "
+                                      "overflow6:permissive"]}
+    assert effective.compare("sshd", {"PerSourcePenalties": "yes"}, printed, "10.0") == []
+    assert effective.compare("sshd", {"PerSourcePenalties": "yes"}, {"persourcepenalties": ["no"]}, "10.0")
+    assert effective.compare("sshd", {"PerSourcePenalties": "authfail:5s"}, printed, "10.0") == []

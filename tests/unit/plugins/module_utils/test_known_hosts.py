@@ -186,3 +186,56 @@ def test_ssh_keygen_finds_what_was_written(tmp_path):
         assert found.returncode == 0 and "found" in found.stdout, name
     missing = subprocess.run([SSH_KEYGEN, "-F", "web3", "-f", str(path)], capture_output=True, text=True, check=False)
     assert missing.returncode != 0
+
+
+# ---------------------------------------------------------------------------
+# issue 12: attacks on the known_hosts builder, checked with ssh-keygen -F
+# ---------------------------------------------------------------------------
+
+def _keygen_find(tmp_path, text, name):
+    path = tmp_path / "known_hosts"
+    path.write_text(text)
+    return subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True)
+
+
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="no ssh-keygen on the controller")
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_line_separator_in_a_comment_cannot_inject_a_cert_authority_line(tmp_path, separator):
+    """Hole 2: the comment was accepted, the next additive run split the file with str.splitlines()
+    at the separator and wrote a real newline: '@cert-authority * <attacker key>' that ssh honours."""
+    comment = "ok%s@cert-authority * %s" % (separator, OTHER)
+    with pytest.raises(OpenSSHConfigError, match="control character"):
+        kh.entries_from_data([{"hosts": ["web1"], "keys": [WEB], "comment": comment}])
+    # a file that already holds such a line (written by someone else) stays one line
+    existing = "web0 %s %s\n" % (WEB, comment)
+    text, _ = build([{"hosts": ["web1"], "keys": [WEB]}], existing=existing)
+    assert text.count("\n") == 2 and text.startswith(existing)
+    found = _keygen_find(tmp_path, text, "attacker.example")
+    assert "@cert-authority" not in found.stdout
+
+
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="no ssh-keygen on the controller")
+def test_a_tab_separated_line_is_seen_and_removed(tmp_path):
+    """Hole 4: 'web1<TAB>ssh-ed25519 ...' was invisible to the parser, so state: absent and the
+    'data is the truth for these names' rule skipped it while ssh honoured it."""
+    existing = "web1\t%s\n@revoked\t*\t%s\n" % (WEB, OTHER)
+    assert _keygen_find(tmp_path, existing, "web1").returncode == 0  # ssh reads the tab line
+    text, report = build([{"hosts": ["web1"], "keys": [WEB], "state": "absent"}], existing=existing)
+    assert _keygen_find(tmp_path, text, "web1").returncode != 0
+    assert report["removed"] == ["web1\t%s" % WEB]
+    text, _ = build([{"hosts": ["web1"], "keys": [WEB_NEW]}], existing=existing)
+    found = _keygen_find(tmp_path, text, "web1")
+    assert WEB_NEW.split()[1] in found.stdout and WEB.split()[1] not in found.stdout
+    assert "@revoked\t*\t" in text  # marker lines written by others stay as they were
+
+
+def test_additive_builds_are_linear(tmp_path):
+    """Hole 12: 8,000 additive entries took 19 s (quadratic)."""
+    import time
+    entries = [{"hosts": ["host%05d" % i], "keys": [WEB]} for i in range(8000)]
+    start = time.perf_counter()
+    text, _ = build(entries)
+    second, _ = build(entries, existing=text)
+    elapsed = time.perf_counter() - start
+    assert second == text
+    print("8,000 entries, first and additive rebuild: %.2f s" % elapsed)

@@ -195,7 +195,8 @@ def etc(tmp_path):
 
 def system_params(etc, **changes):
     return params(config_path=str(etc / "ssh_config"), dropin_dir=str(etc / "ssh_config.d"),
-                  dropin_path=str(etc / "ssh_config.d" / "00-sshsuite.conf"), backup=False, **changes)
+                  dropin_path=str(etc / "ssh_config.d" / "00-sshsuite.conf"), backup=False, allow_any_path=True,
+                  **changes)
 
 
 @needs_ssh
@@ -315,8 +316,8 @@ def test_apply_refuses_a_symlinked_ssh_directory(etc, me, tmp_path):
     elsewhere.mkdir()
     os.symlink(str(elsewhere), os.path.join(me["home"], ".ssh"))
     p = system_params(etc, mode="none", users=[{"name": "tester", "settings": {"Port": 2222}}])
-    with pytest.raises(OpenSSHConfigError, match="symlink"):
-        client.apply(p, run)
+    result = client.apply(p, run)
+    assert "symbolic link" in result["failed_users"]["tester"]
     assert os.listdir(str(elsewhere)) == []
 
 
@@ -326,5 +327,72 @@ def test_apply_user_values_lose_to_nothing_above_the_section(etc, me):
     with open(os.path.join(me["home"], ".ssh", "config"), "w") as handle:
         handle.write("Port 2200\n" + client.SECTION_BEGIN + "\nPort 22\n" + client.SECTION_END + "\n")
     p = system_params(etc, mode="none", users=[{"name": "tester", "settings": {"Port": 2222}}])
-    with pytest.raises(OpenSSHConfigError, match="Port"):
-        client.apply(p, run)
+    result = client.apply(p, run)
+    assert "Port" in result["failed_users"]["tester"] and not result["changed"]
+
+
+# ---------------------------------------------------------------------------
+# issue 12: what a local user can do to the module's reads and writes
+# ---------------------------------------------------------------------------
+
+
+@needs_ssh
+def test_a_hard_link_to_a_root_file_is_neither_read_nor_copied(etc, me, tmp_path):
+    """Hole 6: with fs.protected_hardlinks=0 ~/.ssh/config could be a hard link to a root-only file."""
+    os.mkdir(os.path.join(me["home"], ".ssh"), 0o700)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:SECRET-HASH:19000::::::\n")
+    os.link(str(secret), os.path.join(me["home"], ".ssh", "config"))
+    p = system_params(etc, mode="none", users=[{"name": "tester", "settings": {"Port": 2222}}])
+    result = client.apply(p, run, want_diff=True)
+    assert "hard links" in result["failed_users"]["tester"]
+    assert "SECRET-HASH" not in repr(result)
+    assert secret.read_text() == "root:SECRET-HASH:19000::::::\n"
+
+
+@needs_ssh
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_fifo_does_not_hang_the_module(etc, me, check_mode):
+    """Hole 7: a FIFO at ~/.ssh/config made the module wait forever (check mode too)."""
+    os.mkdir(os.path.join(me["home"], ".ssh"), 0o700)
+    os.mkfifo(os.path.join(me["home"], ".ssh", "config"))
+    p = system_params(etc, mode="none", users=[{"name": "tester", "settings": {"Port": 2222}}])
+    result = client.apply(p, run, check_mode=check_mode)
+    assert "not a regular file" in result["failed_users"]["tester"]
+
+
+@needs_ssh
+def test_one_users_failure_leaves_the_others_and_the_system_file_alone(etc, me, tmp_path, monkeypatch):
+    """Hole 12: one user's own lines failed the whole task for every file and user."""
+    homes = {}
+    for name in ("good", "bad"):
+        home = tmp_path / name
+        (home / ".ssh").mkdir(parents=True, mode=0o700)
+        homes[name] = str(home)
+    (tmp_path / "bad" / ".ssh" / "config").write_text(
+        "Port 2200\n" + client.SECTION_BEGIN + "\nPort 22\n" + client.SECTION_END + "\n")
+    monkeypatch.setattr(client, "account", lambda name: dict(me, name=name, home=homes[name]))
+    p = system_params(etc, settings={"Compression": False},
+                      users=[{"name": "bad", "settings": {"Port": 2222}}, {"name": "good", "settings": {"Port": 2222}}])
+    result = client.apply(p, run)
+    assert list(result["failed_users"]) == ["bad"]
+    assert "Port 2222" in (tmp_path / "good" / ".ssh" / "config").read_text()
+    assert (etc / "ssh_config").exists()
+
+
+def test_validation_files_are_created_by_root_in_a_directory_only_root_can_change(tmp_path):
+    """Hole 1: the per-user validation directory was chowned to the user, who could plant a
+    symlink there between the chown and root's write. Now the directory stays root's (0711)
+    and each file is created with O_EXCL and handed over with fchown."""
+    from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio
+    user = {"name": "tester", "uid": os.getuid(), "gid": os.getgid(), "home": str(tmp_path)}
+    work = fileio.PrivateDirectory()
+    try:
+        work.share()
+        wrapper = client._validation_files(work, user, "Port 2222\n", "/etc/ssh/ssh_config")
+        info = os.stat(work.path)
+        assert info.st_uid == os.geteuid() and (info.st_mode & 0o777) in (0o711,)
+        assert open(wrapper).read().startswith("Include " + work.path)
+        assert os.stat(wrapper).st_uid == user["uid"]
+    finally:
+        work.close()

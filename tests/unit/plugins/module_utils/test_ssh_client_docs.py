@@ -49,7 +49,8 @@ def test_documented_example(name, text, tmp_path, monkeypatch):
     data = yaml.safe_load(text)
     params = {key: spec.get("default") for key, spec in client.ARGUMENT_SPEC.items()}
     params.update(profile="modern", dead_peer_timeout="5m", backup=False,
-                  config_path=str(tmp_path / "ssh_config"), dropin_dir=str(tmp_path / "ssh_config.d"))
+                  config_path=str(tmp_path / "ssh_config"), dropin_dir=str(tmp_path / "ssh_config.d"),
+                  allow_any_path=True)
     for key, value in data.items():
         if key in ROLE_TO_MODULE:
             params[ROLE_TO_MODULE[key]] = value

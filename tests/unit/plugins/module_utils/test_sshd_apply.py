@@ -1,9 +1,11 @@
 """Host-side steps of the sshd_config module that need no host: lockout rules,
 Match connection specs, the file layout and the controller precheck."""
 
+import os
+
 import pytest
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import sshd_apply, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, guard, sshd_apply, sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
 
@@ -13,49 +15,49 @@ def eff(**kw):
 
 class TestLockoutRules:
     def test_allowusers_without_the_operator_is_a_lockout(self):
-        problems = sshd_host.lockout_problems(eff(allowusers=["bob"]), "alice", 22, groups=["alice"])
+        problems = guard.lockout_problems(eff(allowusers=["bob"]), "alice", 22, groups=["alice"])
         assert problems == ["AllowUsers bob does not include alice"]
 
     def test_allowusers_pattern_and_user_at_host(self):
-        assert not sshd_host.lockout_problems(eff(allowusers=["al*"]), "alice", 22, groups=[])
-        assert not sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+        assert not guard.lockout_problems(eff(allowusers=["al*"]), "alice", 22, groups=[])
+        assert not guard.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
                                               addr="10.0.0.5", groups=[])
-        assert sshd_host.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
+        assert guard.lockout_problems(eff(allowusers=["alice@10.0.0.*"]), "alice", 22,
                                           addr="192.0.2.1", groups=[])
 
     def test_denyusers_and_groups(self):
-        assert sshd_host.lockout_problems(eff(denyusers=["alice"]), "alice", 22, groups=[])
-        assert sshd_host.lockout_problems(eff(denygroups=["wheel"]), "alice", 22, groups=["wheel"])
-        assert sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["users"])
-        assert not sshd_host.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["admins"])
+        assert guard.lockout_problems(eff(denyusers=["alice"]), "alice", 22, groups=[])
+        assert guard.lockout_problems(eff(denygroups=["wheel"]), "alice", 22, groups=["wheel"])
+        assert guard.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["users"])
+        assert not guard.lockout_problems(eff(allowgroups=["admins"]), "alice", 22, groups=["admins"])
 
     def test_negated_group_pattern_does_not_allow(self):
-        assert sshd_host.lockout_problems(eff(allowgroups=["*,!users"]), "alice", 22, groups=["users"])
+        assert guard.lockout_problems(eff(allowgroups=["*,!users"]), "alice", 22, groups=["users"])
 
     @pytest.mark.parametrize("value,locked", [("no", True), ("forced-commands-only", True),
                                               ("without-password", False), ("yes", False)])
     def test_root_login(self, value, locked):
-        assert bool(sshd_host.lockout_problems(eff(permitrootlogin=value), "root", 22, groups=[])) is locked
+        assert bool(guard.lockout_problems(eff(permitrootlogin=value), "root", 22, groups=[])) is locked
 
     def test_prohibit_password_shuts_out_a_password_root(self):
-        assert sshd_host.lockout_problems(eff(permitrootlogin="without-password"), "root", 22,
+        assert guard.lockout_problems(eff(permitrootlogin="without-password"), "root", 22,
                                           auth="password", groups=[])
 
     def test_pubkey_off_and_authentication_methods(self):
-        assert sshd_host.lockout_problems(eff(pubkeyauthentication="no"), "alice", 22, groups=[])
-        assert sshd_host.lockout_problems(
+        assert guard.lockout_problems(eff(pubkeyauthentication="no"), "alice", 22, groups=[])
+        assert guard.lockout_problems(
             eff(authenticationmethods="publickey,keyboard-interactive"), "alice", 22, groups=[])
-        assert not sshd_host.lockout_problems(
+        assert not guard.lockout_problems(
             eff(authenticationmethods="publickey,keyboard-interactive publickey"), "alice", 22, groups=[])
 
     def test_port_the_inventory_does_not_use(self):
-        problems = sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:2222", "[::]:2222"]), "alice", 22,
+        problems = guard.lockout_problems(eff(listenaddress=["0.0.0.0:2222", "[::]:2222"]), "alice", 22,
                                               groups=[])
         assert problems and "2222" in problems[0]
-        assert not sshd_host.lockout_problems(eff(listenaddress=["0.0.0.0:22"]), "alice", 22, groups=[])
+        assert not guard.lockout_problems(eff(listenaddress=["0.0.0.0:22"]), "alice", 22, groups=[])
 
     def test_lost_key_file(self):
-        assert sshd_host.lockout_problems(eff(authorizedkeysfile="/etc/ssh/keys/%u"), "alice", 22,
+        assert guard.lockout_problems(eff(authorizedkeysfile="/etc/ssh/keys/%u"), "alice", 22,
                                           groups=[], key_files_present=False)
 
 
@@ -105,8 +107,12 @@ class TestLayout:
         main.write_text("Include %s/*.conf\nZ 1\n" % d)
         live = str(d / "00-sshsuite.conf")
         cand = str(tmp_path / "cand")
-        out = sshd_host.validation_main(str(main), {live: cand}, str(tmp_path))
-        lines = open(out).read().splitlines()
+        work = fileio.PrivateDirectory()
+        try:
+            out = config_files.validation_main(str(main), {live: cand}, work)
+            lines = open(out).read().splitlines()
+        finally:
+            work.close()
         assert lines == ["Include %s" % cand, "Include %s/10-a.conf" % d, "Include %s/50-b.conf" % d, "Z 1"]
 
     def test_files_read_follows_includes_in_order(self, tmp_path):
@@ -116,7 +122,7 @@ class TestLayout:
         (d / "a.conf").write_text("A 1\n")
         main = tmp_path / "main"
         main.write_text("Include %s/*.conf\n" % d)
-        assert sshd_host.files_read(str(main)) == [str(main), str(d / "a.conf"), str(d / "b.conf")]
+        assert config_files.files_read(str(main)) == [str(main), str(d / "a.conf"), str(d / "b.conf")]
 
 
 class TestLayers:
@@ -170,3 +176,48 @@ class TestPrecheck:
     def test_good_input_passes(self):
         sshd_apply.precheck(self.base(settings={"AllowUsers": ["alice", "bob"], "ClientAliveInterval": "5m"},
                                       match=[{"criteria": {"User": "bob"}, "settings": {"PermitTTY": False}}]))
+
+
+def test_an_old_spelling_from_the_operator_overrides_the_profiles_new_one():
+    """Issue 20: PubkeyAcceptedKeyTypes from the operator was 'given twice' with the profile's name."""
+    merged = sshd_apply.merge_settings({"PubkeyAcceptedAlgorithms": "ssh-ed25519", "UsePAM": True},
+                                       {"PubkeyAcceptedKeyTypes": "ssh-ed25519,rsa-sha2-512"})
+    assert merged == {"UsePAM": True, "PubkeyAcceptedKeyTypes": "ssh-ed25519,rsa-sha2-512"}
+    merged = sshd_apply.merge_settings({"KbdInteractiveAuthentication": False},
+                                       {"ChallengeResponseAuthentication": True})
+    assert merged == {"ChallengeResponseAuthentication": True}
+
+
+def _run(argv):
+    import subprocess
+    done = subprocess.run(list(argv), capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_host_key_rotation_publish_then_retire(tmp_path):
+    """Issue 19: a new key served beside the old one, then promoted; each phase idempotent."""
+    directory = str(tmp_path)
+    os.chmod(directory, 0o755)
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    old = open(sshd_host.host_key_path("ed25519", directory) + ".pub").read()
+    rotation = sshd_host.check_rotation({"ed25519": {"phase": "publish"}})
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)
+    assert [a.get("generate") for a in actions] == ["ed25519"]
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    new = open(sshd_host.next_key_path("ed25519", directory) + ".pub").read()
+    assert new != old
+    assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)[2] == []
+    rotation = sshd_host.check_rotation({"ed25519": {"phase": "retire"}})
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    assert open(sshd_host.host_key_path("ed25519", directory) + ".pub").read() == new
+    assert not os.path.exists(sshd_host.next_key_path("ed25519", directory))
+    assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)[2] == []
+
+
+@pytest.mark.parametrize("rotation", [{"dsa": {}}, {"rsa": {"phase": "later"}}, {"rsa": {"bits": 2048}},
+                                      {"ed25519": {"bits": 4096}}])
+def test_bad_rotation_data_is_refused(rotation):
+    with pytest.raises(OpenSSHConfigError):
+        sshd_host.check_rotation(rotation)

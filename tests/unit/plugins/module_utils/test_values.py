@@ -182,7 +182,8 @@ def test_choice():
     assert render(sshd("PermitRootLogin"), "Prohibit-Password") == ["prohibit-password"]
     assert render(sshd("PermitRootLogin"), False) == ["no"]
     assert render(sshd("Compression"), True) == ["yes"]
-    assert render(sshd("LogLevel"), "VERBOSE") == ["verbose"]
+    assert render(sshd("LogLevel"), "VERBOSE") == ["VERBOSE"]  # as the man page and sshd -T spell it
+    assert render(sshd("LogLevel"), "verbose") == ["VERBOSE"]
     error = refused(sshd("PermitRootLogin"), "prohibit_password", match="did you mean 'prohibit-password'")
     assert "forced-commands-only" in error.message
     refused(sshd("AddressFamily"), True, match="takes one of")
@@ -476,3 +477,22 @@ def test_normalise_matches_what_the_dump_prints(daemon, name, value, version, pr
 def test_normalise_checks_like_render():
     with pytest.raises(OpenSSHConfigError):
         values.normalise(sshd("Banner"), "a\nb", "9.2")
+
+
+# ---------------------------------------------------------------------------
+# issue 12 hole 10: what 8.4 reads differently
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("keyword", ["AllowUsers", "DenyUsers", "AllowGroups", "DenyGroups"])
+def test_equals_sign_in_access_lists_is_refused_before_8_7(keyword):
+    kw = catalogue.lookup("sshd", keyword)
+    for version in ("8.4", None):
+        with pytest.raises(OpenSSHConfigError, match="splits"):
+            values.render_value(kw, ["alice", "a=b"], keyword, version)
+    assert values.render_value(kw, ["alice", "a=b"], keyword, "9.2") == ["alice a=b"]
+
+
+@pytest.mark.parametrize("value", [0, "0", "0:30:100"])
+def test_max_startups_zero_is_refused(value):
+    with pytest.raises(OpenSSHConfigError, match="at least one"):
+        values.render_value(catalogue.lookup("sshd", "MaxStartups"), value, "MaxStartups", "8.4")
