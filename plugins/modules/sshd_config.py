@@ -159,9 +159,9 @@ options:
     default: [ed25519, rsa]
   host_key_rotation:
     description:
-      - Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
+      - 'Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
         C(/etc/ssh/ssh_host_<type>_key.next) and serves it beside the current key; C(retire) moves it over the
-        current key. Files are recorded for the confirmed apply like every other change.
+        current key. Files are recorded for the confirmed apply like every other change.'
     type: dict
     default: {}
   host_key_rsa_bits:
