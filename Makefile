@@ -129,7 +129,7 @@ galaxy-import: build release-venv
 	lab/galaxy-import.sh $(TARBALL)
 
 changelog: release-venv link
-	PATH=$(RELEASE_BIN):$$PATH antsibull-changelog release --reload-plugins
+	PATH=$(RELEASE_BIN):$$PATH antsibull-changelog release --reload-plugins --refresh-fragments without-archives
 
 changelog-lint: release-venv
 	$(RELEASE_BIN)/antsibull-changelog lint
