@@ -87,6 +87,12 @@ options:
     description: The drop-in directory.
     type: path
     default: /etc/ssh/ssh_config.d
+  allow_any_path:
+    description:
+      - O(config_path), O(dropin_path), O(dropin_dir) and O(known_hosts.path) must lie under C(/etc/ssh), where
+        ssh reads its system-wide files. V(true) allows any absolute path.
+    type: bool
+    default: false
   include_dropins:
     description: In C(file) mode, read the drop-in directory after everything managed (managed values win).
     type: bool
