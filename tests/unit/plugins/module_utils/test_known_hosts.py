@@ -195,7 +195,7 @@ def test_ssh_keygen_finds_what_was_written(tmp_path):
 def _keygen_find(tmp_path, text, name):
     path = tmp_path / "known_hosts"
     path.write_text(text)
-    return subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True)
+    return subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.skipif(SSH_KEYGEN is None, reason="no ssh-keygen on the controller")
@@ -208,7 +208,7 @@ def test_a_line_separator_in_a_comment_cannot_inject_a_cert_authority_line(tmp_p
         kh.entries_from_data([{"hosts": ["web1"], "keys": [WEB], "comment": comment}])
     # a file that already holds such a line (written by someone else) stays one line
     existing = "web0 %s %s\n" % (WEB, comment)
-    text, _ = build([{"hosts": ["web1"], "keys": [WEB]}], existing=existing)
+    text, _unused = build([{"hosts": ["web1"], "keys": [WEB]}], existing=existing)
     assert text.count("\n") == 2 and text.startswith(existing)
     found = _keygen_find(tmp_path, text, "attacker.example")
     assert "@cert-authority" not in found.stdout
@@ -223,7 +223,7 @@ def test_a_tab_separated_line_is_seen_and_removed(tmp_path):
     text, report = build([{"hosts": ["web1"], "keys": [WEB], "state": "absent"}], existing=existing)
     assert _keygen_find(tmp_path, text, "web1").returncode != 0
     assert report["removed"] == ["web1\t%s" % WEB]
-    text, _ = build([{"hosts": ["web1"], "keys": [WEB_NEW]}], existing=existing)
+    text, _unused = build([{"hosts": ["web1"], "keys": [WEB_NEW]}], existing=existing)
     found = _keygen_find(tmp_path, text, "web1")
     assert WEB_NEW.split()[1] in found.stdout and WEB.split()[1] not in found.stdout
     assert "@revoked\t*\t" in text  # marker lines written by others stay as they were
@@ -234,8 +234,8 @@ def test_additive_builds_are_linear(tmp_path):
     import time
     entries = [{"hosts": ["host%05d" % i], "keys": [WEB]} for i in range(8000)]
     start = time.perf_counter()
-    text, _ = build(entries)
-    second, _ = build(entries, existing=text)
+    text, _unused = build(entries)
+    second, _unused = build(entries, existing=text)
     elapsed = time.perf_counter() - start
     assert second == text
     print("8,000 entries, first and additive rebuild: %.2f s" % elapsed)
