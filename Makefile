@@ -30,7 +30,7 @@ export STAGES := $(CURDIR)/.cache/stages.txt
 
 help:
 	@echo "make demo        build the lab, run site.yml against it, show the result"
-	@echo "make test        lint, unit tests and every Molecule scenario"
+	@echo "make test        lint, unit tests, sanity, Galaxy import, docs, EE, every Molecule scenario"
 	@echo "make molecule SCENARIO=name   one scenario (molecule test)"
 	@echo "make bench       benchmarks (figures, no assertions)"
 	@echo "make demo-clean  remove the demo lab"
