@@ -14,7 +14,8 @@ RELEASE_BIN := $(CURDIR)/$(RELEASE_VENV)/bin
 RELEASE_STAMP := $(RELEASE_VENV)/.stamp-$(shell cat requirements-release.txt 2>/dev/null | sha256sum | cut -c1-12)
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := .cache/build/sshsuite-openssh-$(VERSION).tar.gz
-EE_IMAGE := localhost/sshsuite-ee:$(VERSION)
+# One EE image tag per checkout, so that two checkouts on one machine never test each other's image.
+EE_IMAGE := localhost/sshsuite-ee:$(VERSION)-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)
 COLLECTION_LINK := .collections/ansible_collections/sshsuite/openssh
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
@@ -151,6 +152,7 @@ test-ee: build release-venv images
 
 ee-clean:
 	ee/run.sh down
+	podman rmi --ignore $(EE_IMAGE) >/dev/null
 
 clean: demo-clean ee-clean
 	rm -rf .cache .collections

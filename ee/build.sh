@@ -2,7 +2,7 @@
 # usage: ee/build.sh TARBALL IMAGE
 # Build the execution environment image IMAGE offline (see ee/README.md).
 #
-#   base    the lab's bookworm image (lab/images.sh), tagged sshsuite-ee-base:bookworm
+#   base    the lab's bookworm image (lab/images.sh), given as EE_BASE_IMAGE
 #   wheels  downloaded once on the host into .cache/ee/wheelhouse (keyed by a hash
 #           of ee/wheels.txt); the build installs them with --no-index
 #   build   ansible-builder with podman build --pull=never --network=none
@@ -15,9 +15,9 @@ cache=$root/.cache/ee
 export PATH=$root/.venv-release/bin:$PATH
 
 start=$SECONDS
+# The lab image by its own hash-tagged name: checkouts with other recipes do not clash.
 base=$("$root/lab/images.sh" name bookworm)
 podman image exists "$base" || "$root/lab/images.sh" build bookworm
-podman tag "$base" localhost/sshsuite-ee-base:bookworm
 
 key=$(sha256sum "$root/ee/wheels.txt" | cut -c1-12)
 wheels=$cache/wheelhouse-$key
@@ -44,6 +44,6 @@ collections:
 YAML
 
 ansible-builder build -v 3 --container-runtime podman -f "$definition/execution-environment.yml" \
-  -c "$cache/context" -t "$image" --extra-build-cli-args "--pull=never --network=none ${EE_BUILD_ARGS:-}" \
+  -c "$cache/context" -t "$image" --build-arg EE_BASE_IMAGE="$base" --extra-build-cli-args "--pull=never --network=none ${EE_BUILD_ARGS:-}" \
   > "$cache/build.log" 2>&1 || { tail -40 "$cache/build.log"; echo "ee: build failed, log: $cache/build.log" >&2; exit 1; }
 echo "ee: built $image in $((SECONDS - start)) s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"

@@ -5,7 +5,7 @@
 # private data directory (project/, inventory/, env/ssh_key) mounted at
 # /runner, and runner runs the project's playbook there. See ee/README.md.
 #
-#   up     the lab: pod sshsuite-ee (no network), one systemd container per
+#   up     the lab: pod sshsuite-ee-<checkout> (no network), one systemd container per
 #          Debian release with sshd on 127.0.0.2N, the operator's key for root,
 #          and known_hosts read from the servers' own host keys
 #   run    one job (ansible-runner run), then its recap from the job events
@@ -14,7 +14,8 @@
 #          (--keep leaves the lab up: `make ee`; `make ee-clean` removes it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-pod=sshsuite-ee
+# One lab per checkout (CI and other worktrees may run on the same machine).
+pod=sshsuite-ee-$(printf %s "$root" | sha256sum | cut -c1-8)
 data=$root/.cache/ee/job
 export PATH=$root/.venv-release/bin:$PATH
 declare -A address=([bullseye]=127.0.0.21 [bookworm]=127.0.0.22 [trixie]=127.0.0.23)
