@@ -421,14 +421,15 @@ PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", 
                     "laddr": "192.0.2.2", "lport": "1"}
 
 
-def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
-          create: bool = True) -> Dict[str, List[str]]:
+def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
+                   create: bool = True, sshd: str = host.SSHD) -> Dict[str, List[str]]:
+    """``sshd -T`` (with ``-C`` for ``spec``) of ``config``, parsed; the one way the collection asks."""
     text_spec = eff.connection_spec(**spec) if spec else None
-    rc, out, err = host.sshd_dump(run, config, text_spec, create=create)
+    rc, out, err = host.sshd_dump(run, config, text_spec, sshd=sshd, create=create)
     if rc != 0 and spec is None and "not in connection test specification" in (err or out):
         # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
         # releases: the global values are then read for a connection no block names.
-        return _dump(run, config, PROBE_CONNECTION, create)
+        return dump_effective(run, config, PROBE_CONNECTION, create, sshd)
     if rc != 0:
         raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
                                  % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
@@ -437,7 +438,7 @@ def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = Non
 
 def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
     """Compare requested with effective values, globally and per Match block."""
-    effective = _dump(run, config, create=create)
+    effective = dump_effective(run, config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -451,7 +452,7 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
             continue
-        block_effective = _dump(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
+        block_effective = dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
                                 create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
@@ -476,10 +477,10 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
                    skip: Sequence[str], work: fileio.Directory, warnings: List[str]) -> List[str]:
     """Every lockout rule of guard.py for the operator's connection, on the candidate."""
     user = spec["user"]
-    user_effective = _dump(run, validate_cfg, spec, create)
+    user_effective = dump_effective(run, validate_cfg, spec, create)
     keys_now = keys_then = None
     if had_live:
-        keys_then = guard.authorized_keys_present(_dump(run, params["config_path"], spec, create), user)
+        keys_then = guard.authorized_keys_present(dump_effective(run, params["config_path"], spec, create), user)
         if keys_then:
             keys_now = guard.authorized_keys_present(user_effective, user)
     service = host.Service(run, params.get("service"))
@@ -494,7 +495,7 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     if params["guard_auth"] == "publickey" and had_live:
         key = guard.session_key(run, user, ssh_conn[0] if ssh_conn else None,
                                 ssh_conn[1] if len(ssh_conn) > 1 else None,
-                                _dump(run, params["config_path"], spec, create))
+                                dump_effective(run, params["config_path"], spec, create))
     if key is None and params.get("guard_key"):
         try:
             parsed = keys.parse_public_key(params["guard_key"], "guard_key")
@@ -689,7 +690,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             return result
 
         # 7. Install: every file recorded in the transaction first.
-        previous_effective = _dump(run, params["config_path"]) if live is not None else None
+        previous_effective = dump_effective(run, params["config_path"]) if live is not None else None
         if fallback_data is not None:
             transaction.snapshot(fallback["path"])
             fileio.write_file(fallback["path"], fallback_data, 0, 0, 0o644)
