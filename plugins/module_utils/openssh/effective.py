@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import catalogue, values
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -73,7 +74,7 @@ def parse_dump(text: str) -> Dict[str, List[str]]:
     warning that starts with a plain word would show up as a key.
     """
     result: Dict[str, List[str]] = {}
-    for line in (text or "").splitlines():
+    for line in split_lines(text or ""):
         line = line.rstrip("\r")
         if not line.strip():
             continue

@@ -135,7 +135,7 @@ class Directory(object):
         return directory
 
     @classmethod
-    def walk(cls, path: str, owners: Iterable[int] = (0,)) -> "Directory":
+    def walk(cls, path: str, owners: Optional[Iterable[int]] = (0,)) -> "Directory":
         """Open ``path`` one component at a time from ``/``, following no link anywhere.
 
         For a directory that may lie below one a user controls (``~/.ssh``)
@@ -161,6 +161,8 @@ class Directory(object):
             os.close(fd)
             raise
         directory = cls(fd, path)
+        if owners is None:
+            return directory
         allowed = tuple(owners)
         info = os.fstat(fd)
         if allowed == (0,):
@@ -173,6 +175,40 @@ class Directory(object):
             directory.close()
             raise FileRefused("%s is owned by uid %d; refusing to write into it" % (path, info.st_uid), path)
         return directory
+
+    @classmethod
+    def home(cls, path: str, uid: int) -> "Directory":
+        """A user's home directory, from passwd: reached without letting anyone else redirect it.
+
+        Symlinks root made on the way (``/home -> /var/home``) are resolved;
+        then every directory above the home must be root's and writable by
+        nobody else, or sticky (otherwise whoever can write it could point
+        this user's home at /root); the path is walked without following a
+        link, and the home itself must belong to the user or root.
+        """
+        if not os.path.isabs(path or ""):
+            raise FileRefused("home directory %r is not an absolute path" % (path,), str(path))
+        real = os.path.realpath(path)
+        parent = os.path.dirname(real)
+        with cls.walk(parent, None) as above:
+            current = "/"
+            for part in [""] + [p for p in parent.split("/") if p]:
+                current = os.path.join(current, part)
+                info = os.lstat(current)
+                # root's, and writable by nobody else (a sticky /tmp lets no one move root's entries)
+                if info.st_uid != 0 or (info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX):
+                    raise FileRefused("%s, above the home directory %s, is not root's alone (owner uid %d, mode "
+                                      "%04o); refusing to use the home" % (current, path, info.st_uid,
+                                                                           stat.S_IMODE(info.st_mode)), path)
+            home = above.child(os.path.basename(real))
+        if home is None:
+            raise FileNotFoundError(path)
+        owner = os.fstat(home.fd).st_uid
+        if owner not in (uid, 0):
+            home.close()
+            raise FileRefused("home directory %s is owned by uid %d, not by the user" % (path, owner), path)
+        home.path = path
+        return home
 
     def check_trusted(self) -> None:
         info = os.fstat(self.fd)
@@ -216,7 +252,20 @@ class Directory(object):
 
     def _open_checked(self, name: str, owners: Optional[Iterable[int]], flags: int = _READ_FLAGS
                       ) -> Tuple[Optional[int], Optional[os.stat_result]]:
+        """Open ``name`` for reading only if it is a regular file with one link and an allowed owner.
+
+        The name is looked at (lstat) before it is opened, so a device node or
+        a FIFO is refused without being opened at all; the opened file must be
+        the one looked at (same device and inode).
+        """
         path = os.path.join(self.path, name)
+        before = self.lstat(name)
+        if before is None:
+            return None, None
+        if not stat.S_ISREG(before.st_mode):
+            if stat.S_ISLNK(before.st_mode):
+                raise FileRefused("%s is a symbolic link; refusing to follow it" % path, path)
+            raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
         try:
             fd = os.open(name, flags, dir_fd=self.fd)
         except FileNotFoundError:
@@ -225,8 +274,8 @@ class Directory(object):
             raise FileRefused(describe_os_error(exc, path), path)
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
+            if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(info.st_mode):
+                raise FileRefused("%s changed while it was being opened; refusing to use it" % path, path)
             if info.st_nlink != 1:
                 raise FileRefused("%s has %d hard links; refusing to use a linked file" % (path, info.st_nlink), path)
             if owners is not None and info.st_uid not in tuple(owners):

@@ -274,34 +274,29 @@ def session_key(run: Runner, user: str, addr: Optional[str], port: Optional[str]
 
     sshd logs ``Accepted publickey for USER from ADDR port PORT ssh2: TYPE SHA256:...``
     for every login; SSH_CONNECTION gives this session's client address and
-    port. The journal is asked first, /var/log/auth.log second. Returns None
-    when the session is not found (password login, logs rotated away ...).
+    port. Only journal entries that sshd itself wrote count: the journal's
+    trusted fields ``_UID=0`` and ``_COMM=sshd`` (``sshd-session`` from 9.8),
+    which a local user's ``logger`` cannot forge; a text log file is not
+    trusted. Returns None when the session is not found (password login, a
+    host without journald ...): the caller then uses the controller's key.
     """
     if not addr or not port:
         return None
     needle = "Accepted publickey for %s from %s port %s " % (user, addr, port)
-    text = ""
-    rc, out, _ = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h", "--grep",
-                      re.escape(needle)])
-    if rc == 0:
-        text = out
-    if needle not in text:
-        data = None
-        try:
-            data = fileio.read_file("/var/log/auth.log", owners=None, max_bytes=256 * 1024 * 1024)
-        except (OSError, fileio.FileRefused):
-            pass
-        text = data.decode("utf-8", "replace") if data else ""
+    rc, out, _ = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h",
+                      "_UID=0", "_COMM=sshd", "+", "_UID=0", "_COMM=sshd-session", "--grep", re.escape(needle)])
     found = None
-    for line in split_lines(text):
-        if needle in line:
-            found = _ACCEPTED.search(line)
+    if rc == 0:
+        for line in split_lines(out):
+            if needle in line:
+                found = _ACCEPTED.search(line)
     if not found:
         return None
     result: Dict[str, Any] = {"log_type": found.group(4), "fingerprint": found.group(5)}
     key = _key_by_fingerprint(user, found.group(5), effective)
-    if key is not None:
-        result.update(type=key.type_name, bits=key.bits, blob=key.blob, text=key.text())
+    if key is None:
+        return None  # not one of the user's key lines (a certificate ...): the controller's key decides
+    result.update(type=key.type_name, bits=key.bits, blob=key.blob, text=key.text())
     return result
 
 
@@ -315,7 +310,7 @@ def _key_by_fingerprint(user: str, fingerprint: str, effective: Effective) -> Op
         if not os.path.isabs(path):
             path = os.path.join(entry.pw_dir, path)
         try:
-            data = fileio.read_file(path, owners=(entry.pw_uid, 0))
+            data = fileio.read_file(path, owners=(entry.pw_uid,) if path.startswith(entry.pw_dir + "/") else (0,))
         except (OSError, fileio.FileRefused):
             continue
         for _, line in keys.iter_key_texts((data or b"").decode("utf-8", "replace")):

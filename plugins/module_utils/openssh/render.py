@@ -53,6 +53,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
     OpenSSHConfigError,
     Problems,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import vtuple
 
 INDENT = "    "
@@ -416,7 +417,7 @@ def render_config(
         if not isinstance(header, str):
             problems.add(f"header must be text, got {type(header).__name__}", "header")
         else:
-            for index, line in enumerate(header.splitlines()):
+            for index, line in enumerate(split_lines(header)):
                 try:
                     values.check_text(line, f"header line {index + 1}", "header")
                 except OpenSSHConfigError as error:

@@ -530,12 +530,22 @@ def _destination_user(destination: str) -> Optional[str]:
     return destination.split("@", 1)[0] if "@" in destination else None
 
 
+#: seconds one ``ssh -G`` may take: a user's own ``Match exec`` lines run during validation
+SSH_G_TIMEOUT = 30
+
+
 def run_as_prefix(user: Optional[Mapping[str, Any]]) -> List[str]:
-    """argv prefix that runs a command as ``user`` (a pwd entry as dict), or [] for ourselves."""
+    """argv prefix that runs a command as ``user`` (a pwd entry as dict), or [] for ourselves.
+
+    The command gets a clean environment (nothing of root's or of the play's
+    ``environment:``), no way to gain privileges, and a time limit: a user's
+    ``Match exec`` runs inside ssh -G and must not hold the module.
+    """
     if not user:
         return []
-    return ["setpriv", "--reuid=%d" % user["uid"], "--regid=%d" % user["gid"], "--init-groups", "--",
-            "env", "HOME=%s" % user["home"], "USER=%s" % user["name"], "LOGNAME=%s" % user["name"]]
+    return ["setpriv", "--reuid=%d" % user["uid"], "--regid=%d" % user["gid"], "--init-groups",
+            "--no-new-privs", "--", "env", "-i", "HOME=%s" % user["home"], "USER=%s" % user["name"],
+            "LOGNAME=%s" % user["name"], "PATH=/usr/bin:/bin", "LC_ALL=C", "timeout", str(SSH_G_TIMEOUT)]
 
 
 def ssh_dump(run: Runner, config: str, destination: str, user: Optional[Mapping[str, Any]] = None
@@ -622,18 +632,18 @@ def format_report(config_name: str, report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _annotate(report: Mapping[str, Any], config: str, own: str, real_names: Mapping[str, str],
-              owners: Optional[Sequence[int]] = None) -> None:
+def _annotate(report: Mapping[str, Any], files: Sequence[str], own: str, real_names: Mapping[str, str]) -> None:
     """Name the lines of other files that set a mismatching keyword (first value wins).
 
-    ``real_names`` maps validation copies to the files they stand for;
-    ``owners``: only files of these owners are read (a user's config: the user and root).
+    ``files`` are read as root, so they are only the validation copies this
+    module wrote and the system-wide files (root's, under /etc/ssh): a
+    user's own Include lines are never followed as root. ``real_names`` maps
+    validation copies to the files they stand for.
     """
     if not report["mismatches"]:
         return
-    files = config_files.files_read(config, owners)
     for item in report["mismatches"]:
-        item["also_set_in"] = config_files.who_sets(item["keyword"], files, own, dict(real_names), owners)
+        item["also_set_in"] = config_files.who_sets(item["keyword"], files, own, dict(real_names))
 
 
 # ---------------------------------------------------------------------------
@@ -689,7 +699,7 @@ def open_user_ssh_dir(user: Mapping[str, Any], create: bool) -> Tuple[Optional[f
     belongs to the user, so it is opened by descriptor, never followed when
     it is a symlink, and everything in it is reached through that descriptor.
     """
-    with fileio.Directory.open(user["home"], trusted=False) as home:
+    with fileio.Directory.home(user["home"], user["uid"]) as home:
         existed = home.lstat(".ssh") is not None
         directory = home.child(".ssh", create_mode=USER_DIR_MODE if create else None,
                                owner=(user["uid"], user["gid"]))
@@ -710,7 +720,7 @@ def read_user_config(user: Mapping[str, Any]) -> Tuple[Optional[bytes], bool, bo
     with directory:
         info = os.fstat(directory.fd)
         dir_wrong = (info.st_mode & 0o7777) != USER_DIR_MODE or info.st_uid != user["uid"]
-        data, file_info = directory.read("config", owners=(user["uid"], 0))
+        data, file_info = directory.read("config", owners=(user["uid"],))
     if data is None:
         return None, False, dir_wrong
     wrong = (file_info.st_mode & 0o7777) != USER_FILE_MODE or file_info.st_uid != user["uid"]
@@ -725,7 +735,7 @@ def write_user_config(user: Mapping[str, Any], data: Optional[bytes]) -> None:
         if data is not None:
             directory.write("config", data, user["uid"], user["gid"], USER_FILE_MODE)
         else:
-            directory.set_metadata("config", user["uid"], user["gid"], USER_FILE_MODE, owners=(user["uid"], 0))
+            directory.set_metadata("config", user["uid"], user["gid"], USER_FILE_MODE, owners=(user["uid"],))
 
 
 # ---------------------------------------------------------------------------
@@ -773,7 +783,8 @@ def _validation_files(work: fileio.PrivateDirectory, user: Mapping[str, Any], ma
 
 def _user_plan(params: Mapping[str, Any], index: int, entry: Mapping[str, Any], run: Runner, version: str,
                work: fileio.PrivateDirectory, system_config: str, system_names: Mapping[str, str],
-               destinations: Sequence[str], warnings: List[str], result: Dict[str, Any]) -> Dict[str, Any]:
+               system_files: List[str], destinations: Sequence[str], warnings: List[str],
+               result: Dict[str, Any]) -> Dict[str, Any]:
     """Render, validate and plan one user's ~/.ssh/config; raise OpenSSHConfigError for this user only."""
     user = account(entry["name"])
     problems = Problems()
@@ -804,7 +815,7 @@ def _user_plan(params: Mapping[str, Any], index: int, entry: Mapping[str, Any], 
                                  user_block_destinations, list(entry.get("destinations") or destinations),
                                  USER_MARKER, user=user)
         marked = work.file_path("user-%s.config" % user["name"])
-        _annotate(report, wrapper, marked, dict(system_names, **{marked: path}), owners=(user["uid"], 0))
+        _annotate(report, [marked] + system_files, marked, dict(system_names, **{marked: path}))
         result["validation"]["user:%s" % user["name"]] = report
         warnings.extend("user %s: %s" % (user["name"], u) for u in report["unverified"])
         if report["mismatches"] or report["errors"]:
@@ -876,7 +887,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
                                          block_destinations + [[]] * (len(blocks) - len(block_destinations)),
                                          destinations, SYSTEM_MARKER)
                 system_names = {system_config: params["config_path"], marked: target}
-                _annotate(report, system_config, marked, system_names, owners=(0,))
+                _annotate(report, config_files.files_read(system_config, (0,)), marked, system_names)
                 result["validation"]["system"] = report
                 warnings.extend("system: " + u for u in report["unverified"])
                 if report["mismatches"] or report["errors"]:
@@ -917,10 +928,11 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
         # 3. per-user files: a problem stops that user only
         if params.get("users"):
             work.share()
+        system_files = config_files.files_read(system_config, (0,)) if params.get("users") else []
         for index, entry in enumerate(params.get("users") or []):
             try:
                 plans.append(_user_plan(params, index, entry, run, version, work, system_config, system_names,
-                                        destinations, warnings, result))
+                                        system_files, destinations, warnings, result))
             except (OpenSSHConfigError, OSError) as exc:
                 result["failed_users"][entry["name"]] = str(exc)
 

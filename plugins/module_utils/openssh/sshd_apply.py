@@ -33,7 +33,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     values,
     version as ver,
 )
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
     ApplyFailed,
     OpenSSHConfigError,
@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: what a derived or partial Match connection spec uses for what it does not name
+CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
 
 
@@ -133,6 +135,10 @@ def contributed(contributions: Any, problems: Optional[Problems] = None
         own.raise_if_any()
     return settings, blocks
 
+
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?\Z", re.IGNORECASE)
+#: a unit name never starts with '-' (it would reach systemctl as an option)
+UNIT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9:_.@-]*\Z")
 
 #: the directory sshd reads its configuration from; managed paths stay inside unless allowed.
 CONFIG_ROOT = "/etc/ssh"
@@ -222,10 +228,13 @@ def precheck(params: Mapping[str, Any]) -> None:
         host.check_rotation(params.get("host_key_rotation"))
     except OpenSSHConfigError as exc:
         problems.append(exc)
-    for name in ("guard_user", "guard_address", "service"):
+    for name, pattern, what in (("guard_user", USER_NAME, "a user name"), ("guard_address", None, ""),
+                                ("service", UNIT_NAME, "a systemd unit name without suffix")):
         if params.get(name):
             try:
                 check_text(str(params[name]), name)
+                if pattern is not None and not pattern.match(str(params[name])):
+                    raise OpenSSHConfigError("%r is not %s" % (params[name], what), name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     problems.raise_if_any()
@@ -276,8 +285,7 @@ def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[s
     Returns (spec, reason); spec is None when no literal matching connection
     can be derived (wildcards only, a group without members ...).
     """
-    spec = {"user": default_user, "host": "localhost", "addr": "127.0.0.1",
-            "laddr": "127.0.0.1", "lport": "22"}
+    spec = dict(CONNECTION_DEFAULTS, user=default_user)
     for name, arg in render.criteria_pairs(criteria, "match"):
         key = name.lower()
         literal = _literal(arg)
@@ -404,7 +412,7 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     for the keywords set here, and drop-ins still apply to everything else.
     """
     include = "Include %s/*.conf" % dropin_dir.rstrip("/")
-    lines = text.splitlines()
+    lines = split_lines(text)
     position = next((i for i, line in enumerate(lines) if line.startswith("Match ")), len(lines))
     block = ["# Drop-ins fill in what this file does not set.", include, ""]
     if position and lines[position - 1].strip():
@@ -447,7 +455,11 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
     for index, block in enumerate(blocks):
         spec = block.get("connection")
         reason = ""
-        if not spec:
+        if spec:
+            # a block's own connection may name only what matters to it; sshd needs a whole
+            # connection as soon as any block tests LocalPort, LocalAddress or RDomain
+            spec = dict(CONNECTION_DEFAULTS, user=guard_user or "root", **{k: str(v) for k, v in spec.items()})
+        else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
@@ -535,12 +547,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     version = probe["version"]
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full")}
-    for report in rollback.finished():
-        warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
-                        % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
-                           ", ".join(report.get("files", [])), report.get("service")))
     transaction = rollback.Transaction()
-    transaction.check_no_pending()
+    if not check_mode:
+        warnings += transaction.check_no_pending()
+        for report in rollback.finished():
+            warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
+                            % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
+                               ", ".join(report.get("files", [])), report.get("service")))
 
     # 1. What to write: distribution base, profile, idle policy, contributions, operator.
     settings, layer_warnings, extras = layered_settings(params, probe, version)
@@ -706,38 +719,44 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             result["warnings"] = warnings
             return result
 
-        # 8. Reload, check that sshd serves, undo at once if it does not.
+        # 8. Arm the automatic rollback before the reload, so that even a module or a
+        #    controller that dies during the reload leaves a host that restores itself;
+        #    then reload, check that sshd serves, and undo at once if it does not.
         service = host.Service(run, params.get("service"))
         transaction.service = service.describe()
-        listeners_changed = (previous_effective is None or
-                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
-        ok, action, message = service.reload(listeners_changed)
-        result["service_action"] = action
-        serving, missing = (False, [])
-        if ok:
-            serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
-        if not ok or not serving or not service.active():
-            reason = ("%s failed: %s" % (action, message)) if not ok else (
-                "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
-            _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
-        live_effective, report, _ = _check_effective(
-            run, params["config_path"], settings, blocks, version, guard_user,
-            config_files.files_read(params["config_path"]), target)
-        result["effective"] = live_effective
-        if report:
-            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
-
-        # 9. Arm the automatic rollback; the action plugin confirms it after a fresh login.
         if params.get("confirm_timeout"):
             result["confirmation"] = transaction.arm(int(params["confirm_timeout"]))
         else:
             result["confirmation"] = {"armed": False}
+        listeners_changed = (previous_effective is None or
+                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
+        try:
+            ok, action, message = service.reload(listeners_changed)
+            result["service_action"] = action
+            serving, missing = (False, [])
+            if ok:
+                serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
+            if not ok or not serving or not service.active():
+                reason = ("%s failed: %s" % (action, message)) if not ok else (
+                    "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
+                _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
+            live_effective, report, _ = _check_effective(
+                run, params["config_path"], settings, blocks, version, guard_user,
+                config_files.files_read(params["config_path"]), target)
+        except ApplyFailed:
+            raise
+        except BaseException as exc:
+            _undo(transaction, service, previous_effective, params["serve_timeout"], result,
+                  "the check after the reload failed (%s)" % exc)
+        result["effective"] = live_effective
+        if report:
+            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
         result["warnings"] = warnings
         return result
     except ApplyFailed:
         raise
     except BaseException:
-        if not check_mode and transaction:
+        if not check_mode and transaction.entries:
             transaction.undo()
         raise
     finally:
@@ -745,8 +764,10 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
 
 def _undo(transaction, service, previous_effective, timeout, result, reason):
-    """Put every changed file back, make sshd serve it again, and fail with the reason."""
+    """Put every changed file back, make sshd serve it again, cancel the armed rollback, fail with the reason."""
     errors = transaction.undo()
+    transaction.disarm()
+    result.pop("confirmation", None)
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
