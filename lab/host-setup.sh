@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # podman with its recommends: catatonit builds the pods' infra image locally (no registry here).
-PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools)
+# The shellcheck package: ansible-test sanity skips its shellcheck test without it.
+PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools shellcheck)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

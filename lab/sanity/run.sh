@@ -35,8 +35,9 @@ fi
 
 tree=$root/.cache/sanity/ansible_collections/sshsuite/openssh
 rm -rf "$tree"; mkdir -p "$tree"
+# (a tracked file deleted in the work tree is left out)
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
-   | xargs -0 -I{} sh -c 'test -e "$1" && printf "%s\0" "$1"' _ {} \
+   | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
    | tar --null -T - -cf -) | tar -C "$tree" -xf -
 
 # A repository of its own: the copy sits inside this checkout's ignored .cache,
