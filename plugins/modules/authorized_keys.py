@@ -391,6 +391,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ro
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
 
+
 def run(module):
     """Everything between argument parsing and exit; returns (result, failure message)."""
     params = module.params
