@@ -214,7 +214,7 @@ def _read_public_fields(reader: _Reader, ktype: KeyType) -> Tuple[int, Optional[
         return bits, None
     if family == "dsa":
         bits = reader.mpint_bits()  # p
-        for _ in range(3):  # q, g, y
+        for _unused in range(3):  # q, g, y
             reader.mpint_bits()
         return bits, None
     if family in ("ecdsa", "ecdsa-sk"):
@@ -835,7 +835,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
             raise OpenSSHConfigError("%s must be a string" % raw_name, here)
         collected.append((spec.order, 0, KeyOption(spec.name, str(value))))
     collected.sort(key=lambda item: (item[0], item[1]))
-    return [option for _, _, option in collected]
+    return [option for _unused, _unused, option in collected]
 
 
 # -- validation -------------------------------------------------------------
@@ -1003,7 +1003,7 @@ def validate_options(options: Sequence[KeyOption], where: str = "",
             if lower == "command" and not value.strip():
                 raise OpenSSHConfigError("option command is empty", where)
             if lower == "environment":
-                name, sep, _ = value.partition("=")
+                name, sep, _unused = value.partition("=")
                 if not sep or not _ENV_NAME.match(name):
                     raise OpenSSHConfigError(
                         'option environment: "%s" must be NAME=value with NAME made of letters, digits and _' % value,
