@@ -81,6 +81,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
+#: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
+CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
 #: what a derived or partial Match connection spec uses for what it does not name
 CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
 
@@ -278,6 +280,13 @@ def _literal(arg: Optional[str]) -> Optional[str]:
     return None
 
 
+def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
+    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
+    complete = dict(CONNECTION_DEFAULTS, user=default_user)
+    complete.update({str(k): str(v) for k, v in spec.items()})
+    return complete
+
+
 def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[str, str]], str]:
     """A connection spec that matches a Match block, from its literal criteria.
 
@@ -443,9 +452,16 @@ def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, st
     return eff.parse_dump(out)
 
 
-def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
-    """Compare requested with effective values, globally and per Match block."""
-    effective = dump_effective(run, config, create=create)
+def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True,
+                     global_config=None):
+    """Compare requested with effective values, globally and per Match block.
+
+    ``global_config``: the same configuration without the managed Match blocks,
+    for the global values when sshd -T needs a whole connection (a block tests
+    LocalPort, LocalAddress or RDomain): a probe connection could match one of
+    the blocks and report its values as global ones.
+    """
+    effective = dump_effective(run, global_config or config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -457,7 +473,7 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
         if spec:
             # a block's own connection may name only what matters to it; sshd needs a whole
             # connection as soon as any block tests LocalPort, LocalAddress or RDomain
-            spec = dict(CONNECTION_DEFAULTS, user=guard_user or "root", **{k: str(v) for k, v in spec.items()})
+            spec = complete_connection(spec, guard_user or "root")
         else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
@@ -583,8 +599,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     text = render.render_config(
         "sshd", settings, [{"criteria": b["criteria"], "settings": b["settings"]} for b in blocks],
         version, params["header"], self_path=target, warnings=warnings)
+    globals_text = None
+    if any(name.lower() in CONNECTION_CRITERIA for block in blocks
+           for name, _ in render.criteria_pairs(block["criteria"], "match")):
+        globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
+        if globals_text is not None:
+            globals_text = _insert_include(globals_text, params["dropin_dir"])
     if params["mode"] == "dropin":
         if not config_files.main_includes(params["config_path"], target):
             raise OpenSSHConfigError(
@@ -637,6 +659,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             validate_cfg = config_files.validation_main(params["config_path"], replace, work)
         files = config_files.files_read(validate_cfg)
         names = {validate_cfg: params["config_path"], replace.get(target, target): target}
+        global_cfg = None
+        if globals_text is not None:
+            work.write("globals", globals_text.encode("utf-8"), mode=0o600)
+            global_cfg = work.file_path("globals")
+            if params["mode"] == "dropin":
+                global_cfg = config_files.validation_main(params["config_path"], {target: global_cfg}, work,
+                                                          "globals.validate")
 
         skip_validation = check_mode and keys_changed
         if content_changed and not skip_validation:
@@ -658,7 +687,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
         effective, report, unverified = _check_effective(
             run, validate_cfg, settings, blocks, version, guard_user, files, replace.get(target, target), names,
-            not check_mode)
+            not check_mode, global_cfg)
         result["effective"] = effective
         result["mismatches"] = report
         if unverified:
@@ -741,7 +770,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
             live_effective, report, _unused = _check_effective(
                 run, params["config_path"], settings, blocks, version, guard_user,
-                config_files.files_read(params["config_path"]), target)
+                config_files.files_read(params["config_path"]), target, global_config=global_cfg)
         except ApplyFailed:
             raise
         except BaseException as exc:

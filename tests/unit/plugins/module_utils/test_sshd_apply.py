@@ -221,3 +221,10 @@ def test_host_key_rotation_publish_then_retire(tmp_path):
 def test_bad_rotation_data_is_refused(rotation):
     with pytest.raises(OpenSSHConfigError):
         sshd_host.check_rotation(rotation)
+
+
+def test_a_partial_connection_is_completed_for_sshd_T_C():
+    spec = sshd_apply.complete_connection({"user": "alice", "host": "web.example.org", "addr": "192.0.2.7"}, "root")
+    assert spec == {"user": "alice", "host": "web.example.org", "addr": "192.0.2.7", "laddr": "127.0.0.1",
+                    "lport": "22"}
+    assert sshd_apply.complete_connection({"lport": 2222}, "deploy")["user"] == "deploy"
