@@ -601,7 +601,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         version, params["header"], self_path=target, warnings=warnings)
     globals_text = None
     if any(name.lower() in CONNECTION_CRITERIA for block in blocks
-           for name, _ in render.criteria_pairs(block["criteria"], "match")):
+           for name, _unused in render.criteria_pairs(block["criteria"], "match")):
         globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
