@@ -18,6 +18,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 python=${SANITY_PYTHON:-3.11}
+# ansible-test of the project's venv (make puts it first on PATH; so does this)
+export PATH=$root/.venv/bin:$PATH
 
 pip_version=$(python3 - <<'PY'
 from ansible_test._internal.python_requirements import get_venv_packages
