@@ -86,6 +86,18 @@ def backup_name(name: str) -> str:
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
 
 
+def kept_mode(live_mode: Optional[int], wanted: int) -> int:
+    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+
+    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
+    stricter than 0644; 0640 is not stricter than 0600). A mode an
+    administrator tightened is never loosened again (issue 19).
+    """
+    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
+        return live_mode
+    return wanted
+
+
 def metadata_fixes(info: os.stat_result, uid: int, gid: int, mode: int) -> List[str]:
     """The owner and mode changes that would give ``info`` this owner and mode, as readable text."""
     fixes = []

@@ -79,6 +79,7 @@ __all__ = [
     "is_comment_line",
     "blob_of_line",
     "iter_key_texts",
+    "public_key_from_private",
 ]
 
 
@@ -493,6 +494,44 @@ def parse_public_key(text: str, where: str = "") -> PublicKey:
     comment = parts[2].strip(_BLANKS) if len(parts) > 2 else ""
     canonical = encoded if base64.b64encode(blob).decode("ascii") == encoded else None
     return PublicKey(ktype, blob, bits, comment, application, certificate, canonical)
+
+
+_OPENSSH_PRIVATE_BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----"
+_OPENSSH_PRIVATE_END = "-----END OPENSSH PRIVATE KEY-----"
+_OPENSSH_PRIVATE_MAGIC = b"openssh-key-v1\0"
+
+
+def public_key_from_private(text: str, where: str = "") -> Optional[PublicKey]:
+    """The public key written in clear inside an OpenSSH private key file.
+
+    The ``openssh-key-v1`` format (PROTOCOL.key) stores the public key before
+    the (possibly encrypted) private part, so the key a daemon will serve is
+    known without decrypting anything or starting ssh-keygen. Returns None
+    for the older PEM/PKCS#8 formats, whose public half has to be derived
+    (``ssh-keygen -y``); raises OpenSSHConfigError for a file in the OpenSSH
+    format that is damaged or holds anything but exactly one key.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(_OPENSSH_PRIVATE_BEGIN):
+        return None
+    end = stripped.find(_OPENSSH_PRIVATE_END)
+    if end < 0:
+        raise OpenSSHConfigError("the private key has no END line", where)
+    body = "".join(stripped[len(_OPENSSH_PRIVATE_BEGIN):end].split())
+    data = _decode_base64(body, where)
+    if not data.startswith(_OPENSSH_PRIVATE_MAGIC):
+        raise OpenSSHConfigError("the private key does not start with openssh-key-v1", where)
+    reader = _Reader(data[len(_OPENSSH_PRIVATE_MAGIC):])
+    try:
+        for _ in range(3):  # cipher name, KDF name, KDF options
+            reader.string()
+        count = reader.u32()
+        if count != 1:
+            raise ValueError("it holds %d keys, not one" % count)
+        key = PublicKey.from_blob(reader.string())
+    except ValueError as exc:
+        raise OpenSSHConfigError("the private key file is damaged: %s" % exc, where)
+    return key
 
 
 def check_key_policy(key: PublicKey, where: str = "", rsa_min_bits: int = 2048,

@@ -543,16 +543,30 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     return problems
 
 
-def file_mode(live_mode: Optional[int], wanted: int) -> int:
-    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
+                        rotation: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make the HostKey list serve every key a rotation publishes (in place); withdraw stops a type.
 
-    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
-    stricter than 0644; 0640 is not stricter than 0600). A mode an
-    administrator tightened is never loosened again (issue 19).
+    ``withdraw`` (for SSHFP with 8.7+ clients, which refuse a host when any
+    record of the negotiated type mismatches) serves neither the current nor
+    the new key of that type, so clients fall back to another type while the
+    DNS record is replaced; ``retire`` then serves the new key.
+
+    The list is the one the layers chose (a profile names its host keys) or,
+    when none did, the standard files of ``host_keys``; each published
+    ``ssh_host_<type>_key.next`` is added after it, so the current key stays
+    the one sshd signs the key exchange with and the new one is announced to
+    clients (UpdateHostKeys) beside it.
     """
-    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
-        return live_mode
-    return wanted
+    key = next((k for k in settings if str(k).lower() == "hostkey"), None)
+    if key is None:
+        key = "HostKey"
+        settings[key] = [host.host_key_path(t) for t in host_keys]
+    current = _as_list(settings[key])
+    withdrawn = {host.host_key_path(t) for t, step in rotation.items() if step["phase"] == "withdraw"}
+    published = [host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    settings[key] = [path for path in current if str(path) not in withdrawn] + [
+        path for path in published if path not in current]
 
 
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
@@ -575,9 +589,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     warnings += layer_warnings
     result["idle"] = extras
     rotation = host.check_rotation(params.get("host_key_rotation"))
-    if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
-            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    with_published_keys(settings, params["host_keys"], rotation)
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
@@ -617,7 +629,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     live = fileio.read_file(target, owners=(0,))
     live_stat = fileio.file_stat(target)
     content_changed = live != new
-    mode_wanted = file_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
+    mode_wanted = fileio.kept_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
     meta_changed = live_stat is not None and (
         (live_stat.st_mode & 0o7777) != mode_wanted or live_stat.st_uid != 0 or live_stat.st_gid != 0)
     result["mode"] = "%04o" % mode_wanted

@@ -312,7 +312,7 @@ def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, obje
             "type": key.type_name}
 
 
-ROTATION_PHASES = ("publish", "retire")
+ROTATION_PHASES = ("publish", "withdraw", "retire")
 NEXT_SUFFIX = ".next"
 
 
@@ -330,10 +330,11 @@ def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str,
                                      % (key_type, ", ".join(sorted(HOST_KEY_TYPES))), here)
         item = item or {}
         if not isinstance(item, dict) or set(item) - {"phase", "bits"}:
-            raise OpenSSHConfigError("takes phase (publish or retire) and, for rsa, bits", here)
+            raise OpenSSHConfigError("takes phase (publish, withdraw or retire) and, for rsa, bits", here)
         phase = item.get("phase", "publish")
         if phase not in ROTATION_PHASES:
-            raise OpenSSHConfigError("phase must be publish or retire, got %r" % (phase,), here + ".phase")
+            raise OpenSSHConfigError("phase must be publish, withdraw or retire, got %r" % (phase,),
+                                     here + ".phase")
         bits = item.get("bits")
         if bits is not None and (key_type != "rsa" or not isinstance(bits, int) or bits < 3072 or bits > 16384):
             raise OpenSSHConfigError("bits is for rsa keys only, 3072 to 16384", here + ".bits")
@@ -358,9 +359,12 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
 
     Rotation (opt-in, issue 19), per key type: ``publish`` generates the new
     key beside the current one (``ssh_host_<type>_key.next``) and sshd serves
-    both, so clients (UpdateHostKeys), SSHFP records and host certificates can
-    learn it; ``retire`` renames it over the current key, which then is the
-    only one served. Each phase changes nothing when run again.
+    both, so clients (UpdateHostKeys) and host certificates can learn it;
+    ``withdraw`` also generates it but serves neither key of the type (the
+    safe step for SSHFP with 8.7+ clients: they fall back to another type
+    while the record is replaced); ``retire`` renames it over the current
+    key, which then is the only one served. Each phase changes nothing when
+    run again.
     """
     rotation = rotation or {}
     infos: List[Dict] = []
@@ -380,23 +384,27 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
             warnings.append("%s has %d bits, fewer than %d; it is kept (a new key changes the "
                             "fingerprint users trust): rotate it deliberately"
                             % (path, info["bits"], rsa_bits))
-        for file_path, mode in ((path, 0o600), (path + ".pub", 0o644)):
+        for file_path, wanted in ((path, 0o600), (path + ".pub", 0o644)):
             st = fileio.file_stat(file_path)
             if st is None:
                 if file_path.endswith(".pub"):
                     actions.append({"pub": path})
-            elif (st.st_mode & 0o7777) != mode or st.st_uid != 0:
+                continue
+            # root:root and the wanted mode, but a stricter mode is kept (issue 19)
+            mode = fileio.kept_mode(st.st_mode & 0o7777, wanted)
+            if (st.st_mode & 0o7777) != mode or st.st_uid != 0 or st.st_gid != 0:
                 actions.append({"fix": file_path, "mode": mode})
         infos.append(info)
     for key_type, step in sorted(rotation.items()):
         path, upcoming = host_key_path(key_type, directory), next_key_path(key_type, directory)
         present = fileio.file_stat(upcoming) is not None
-        if step["phase"] == "publish":
+        if step["phase"] in ("publish", "withdraw"):
             if not present:
                 actions.append({"generate": key_type, "path": upcoming, "bits": step.get("bits")})
-                infos.append({"path": upcoming, "type": key_type, "generated": True, "rotation": "published"})
+                infos.append({"path": upcoming, "type": key_type, "generated": True,
+                              "rotation": step["phase"] + "ed"})
             else:
-                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation="published"))
+                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation=step["phase"] + "ed"))
         elif present:
             actions.append({"promote": path, "next": upcoming})
     for key_type in remove:

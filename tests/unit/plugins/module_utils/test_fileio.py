@@ -172,3 +172,15 @@ def test_a_device_node_is_refused_without_being_opened(tmp_path):
     with Directory.open(str(tmp_path), trusted=False) as directory:
         with pytest.raises(FileRefused, match="not a regular file"):
             directory.read("null")
+
+
+@pytest.mark.parametrize("live,wanted,expected", [
+    (None, 0o600, 0o600),      # a new file gets the wanted mode
+    (0o644, 0o600, 0o600),     # Debian's sshd_config is tightened
+    (0o640, 0o600, 0o600),     # group read is not stricter than 0600
+    (0o400, 0o600, 0o400),     # an administrator's stricter mode is kept
+    (0o600, 0o644, 0o600),     # a public key at 0600 stays so
+    (0o4600, 0o600, 0o600),    # set-id bits are never kept
+])
+def test_kept_mode_keeps_a_stricter_mode_and_never_loosens(live, wanted, expected):
+    assert fileio.kept_mode(live, wanted) == expected

@@ -216,6 +216,39 @@ def test_host_key_rotation_publish_then_retire(tmp_path):
     assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory, rotation)[2] == []
 
 
+def test_host_key_modes_stricter_kept_looser_fixed(tmp_path):
+    """Issue 19: a private key tightened to 0400 is left alone, a 0644 one becomes 0600."""
+    directory = str(tmp_path)
+    os.chmod(directory, 0o755)
+    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)
+    sshd_host.apply_host_keys(_run, actions, 3072, infos)
+    key = sshd_host.host_key_path("ed25519", directory)
+    os.chmod(key, 0o400)
+    assert sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)[2] == []
+    os.chmod(key, 0o644)
+    os.chmod(key + ".pub", 0o600)
+    actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)[2]
+    assert actions == [{"fix": key, "mode": 0o600}]
+
+
+def test_a_published_key_is_served_beside_the_profiles_host_keys():
+    """Issue 19: the modern profile names its HostKey files; a published key must still be served."""
+    profile_keys = ["/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ed25519_key"]
+    settings = {"HostKey": list(profile_keys)}
+    sshd_apply.with_published_keys(settings, ["ed25519", "rsa"],
+                                   sshd_host.check_rotation({"rsa": {"phase": "publish", "bits": 4096}}))
+    assert settings["HostKey"] == profile_keys + ["/etc/ssh/ssh_host_rsa_key.next"]
+    sshd_apply.with_published_keys(settings, ["ed25519", "rsa"],
+                                   sshd_host.check_rotation({"rsa": {"phase": "publish"}}))
+    assert settings["HostKey"].count("/etc/ssh/ssh_host_rsa_key.next") == 1
+    retired = {"hostkey": list(profile_keys)}
+    sshd_apply.with_published_keys(retired, ["rsa"], sshd_host.check_rotation({"rsa": {"phase": "retire"}}))
+    assert retired == {"hostkey": profile_keys}
+    bare = {}
+    sshd_apply.with_published_keys(bare, ["ed25519"], sshd_host.check_rotation({"ed25519": {}}))
+    assert bare == {"HostKey": ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_ed25519_key.next"]}
+
+
 @pytest.mark.parametrize("rotation", [{"dsa": {}}, {"rsa": {"phase": "later"}}, {"rsa": {"bits": 2048}},
                                       {"ed25519": {"bits": 4096}}])
 def test_bad_rotation_data_is_refused(rotation):
@@ -228,3 +261,9 @@ def test_a_partial_connection_is_completed_for_sshd_T_C():
     assert spec == {"user": "alice", "host": "web.example.org", "addr": "192.0.2.7", "laddr": "127.0.0.1",
                     "lport": "22"}
     assert sshd_apply.complete_connection({"lport": 2222}, "deploy")["user"] == "deploy"
+
+
+def test_withdraw_serves_neither_key_of_the_type():
+    settings = {"HostKey": ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key"]}
+    sshd_apply.with_published_keys(settings, ["ed25519", "rsa"], sshd_host.check_rotation({"ed25519": {"phase": "withdraw"}}))
+    assert settings["HostKey"] == ["/etc/ssh/ssh_host_rsa_key"]
