@@ -82,7 +82,7 @@ def option_rows(options, prefix=""):
         text = markdown(spec.get("description", ""))
         if spec.get("choices"):
             text += (" " if text else "") + "Choices: %s." % ", ".join(
-                "`%s`" % choice for choice in spec["choices"])
+                "`%s`" % (choice if choice != "" else '""') for choice in spec["choices"])
         default = "" if spec.get("required") else literal(spec.get("default"))
         rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, kind, default, text))
         if spec.get("options"):
