@@ -6,8 +6,9 @@
     python lab/docs.py          (run by `make docs`, with the release tools' venv)
 
 1. Each role's README.md gets its variable table from meta/argument_specs.yml,
-   between the two MARKER lines (added at the end, under "## Variables", when a
-   README has none; a role without a README gets one).
+   between two marker lines. A README without them gets them in place of the
+   table under its "## Variables" heading, or a "## Variables" section at the
+   end; a role without a README gets one.
 2. docs/reference/ is rendered by antsibull-docs from the plugins' and roles'
    own documentation (DOCUMENTATION strings, filter .yml files, argument specs).
 3. Every module, filter and role must have come out of step 2: a filter that
@@ -126,6 +127,18 @@ def role_readme(role):
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
         return path, head + section + tail
+    lines = text.split("\n")
+    if "## Variables" in lines:
+        # First run on a hand-written README: its table under "## Variables"
+        # (if any, before the next heading) is replaced by the generated one.
+        start = lines.index("## Variables") + 1
+        end = next((i for i in range(start, len(lines)) if lines[i].startswith("#")), len(lines))
+        rows = [i for i in range(start, end) if lines[i].startswith("|")]
+        if rows:
+            lines[rows[0]:rows[-1] + 1] = [section]
+        else:
+            lines[start:start] = ["", section]
+        return path, "\n".join(lines)
     return path, text.rstrip("\n") + "\n\n## Variables\n\n" + section + "\n"
 
 
