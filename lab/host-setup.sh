@@ -35,6 +35,7 @@ fi
 ssg_dir=/opt/sshsuite-lab/ssg
 if [ ! -f "$ssg_dir/content/ssg-debian12-ds.xml" ]; then
   . /etc/os-release
+  # shellcheck disable=SC2016  # $(REPO_URI) is apt's format field, not a shell expansion
   mirror=${SSHSUITE_DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI)' "Codename: $VERSION_CODENAME" | head -n 1)}
   work=$(mktemp -d)
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial"

@@ -220,7 +220,7 @@ def test_host_key_modes_stricter_kept_looser_fixed(tmp_path):
     """Issue 19: a private key tightened to 0400 is left alone, a 0644 one becomes 0600."""
     directory = str(tmp_path)
     os.chmod(directory, 0o755)
-    infos, _, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)
+    infos, _unused, actions = sshd_host.plan_host_keys(_run, ["ed25519"], 3072, [], directory)
     sshd_host.apply_host_keys(_run, actions, 3072, infos)
     key = sshd_host.host_key_path("ed25519", directory)
     os.chmod(key, 0o400)
