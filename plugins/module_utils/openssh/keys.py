@@ -523,7 +523,7 @@ def public_key_from_private(text: str, where: str = "") -> Optional[PublicKey]:
         raise OpenSSHConfigError("the private key does not start with openssh-key-v1", where)
     reader = _Reader(data[len(_OPENSSH_PRIVATE_MAGIC):])
     try:
-        for _ in range(3):  # cipher name, KDF name, KDF options
+        for _unused in range(3):  # cipher name, KDF name, KDF options
             reader.string()
         count = reader.u32()
         if count != 1:
