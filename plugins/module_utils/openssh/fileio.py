@@ -40,6 +40,7 @@ import errno
 import os
 import shutil
 import stat
+import struct
 import tempfile
 import time
 from typing import Iterable, List, Optional, Tuple
@@ -84,6 +85,32 @@ def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
 def backup_name(name: str) -> str:
     """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+# POSIX ACLs in the format the kernel keeps in the system.posix_acl_* extended
+# attributes (linux/posix_acl_xattr.h): a little-endian version 2 header, then
+# (tag, permissions, id) entries sorted by tag and id.
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+ACL_UNDEFINED_ID = 0xFFFFFFFF
+ACL_XATTRS = {"access": "system.posix_acl_access", "default": "system.posix_acl_default"}
+
+
+def posix_acl(entries: Iterable[Tuple[int, int, int]]) -> bytes:
+    """``[(tag, id, perms), ...]`` -> the xattr value; ids of the *_OBJ, MASK and OTHER entries are ignored."""
+    packed = []
+    for tag, ident, perms in entries:
+        if tag in (ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER):
+            ident = ACL_UNDEFINED_ID
+        packed.append((tag, ident, perms & 7))
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perms, ident)
+                                           for tag, ident, perms in sorted(packed))
+
+
+def posix_acl_entries(value: bytes) -> List[Tuple[int, int, int]]:
+    """The inverse of posix_acl (for reports and tests)."""
+    if len(value) < 4 or struct.unpack("<I", value[:4])[0] != 2 or (len(value) - 4) % 8:
+        raise ValueError("not a version 2 POSIX ACL")
+    return [(tag, ident, perms) for tag, perms, ident in struct.iter_unpack("<HHI", value[4:])]
 
 
 def kept_mode(live_mode: Optional[int], wanted: int) -> int:
@@ -413,6 +440,37 @@ class Directory(object):
             changed = True
         if stat.S_IMODE(info.st_mode) != mode:
             os.fchmod(self.fd, mode)
+            changed = True
+        return changed
+
+    def own_acl(self, kind: str = "access") -> Optional[bytes]:
+        """The directory's POSIX ACL (``access`` or ``default``) in the kernel's xattr format, or None."""
+        try:
+            return os.getxattr(self.fd, ACL_XATTRS[kind])
+        except OSError as exc:
+            if exc.errno in (errno.ENODATA, getattr(errno, "ENOATTR", errno.ENODATA)):
+                return None
+            raise FileRefused("%s: cannot read its ACL: %s" % (self.path, exc.strerror), self.path)
+
+    def set_own_acl(self, access: Optional[bytes], default: Optional[bytes]) -> bool:
+        """Give the directory exactly these ACLs (None: none); True if anything changed.
+
+        Written through the open descriptor (fsetxattr), so no setfacl is
+        needed and no path is followed. The access ACL's mask becomes the
+        group bits of the mode: set the mode first, and a mask equal to them.
+        """
+        changed = False
+        for kind, wanted in (("access", access), ("default", default)):
+            if self.own_acl(kind) == wanted:
+                continue
+            try:
+                if wanted is None:
+                    os.removexattr(self.fd, ACL_XATTRS[kind])
+                else:
+                    os.setxattr(self.fd, ACL_XATTRS[kind], wanted)
+            except OSError as exc:
+                raise FileRefused("%s: cannot set its %s ACL: %s (does the file system support ACLs?)"
+                                  % (self.path, kind, exc.strerror), self.path)
             changed = True
         return changed
 

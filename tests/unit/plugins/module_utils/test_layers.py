@@ -24,10 +24,11 @@ PACKAGE = "ansible_collections.sshsuite.openssh.plugins.module_utils.openssh"
 LAYERS = [
     ("foundation", ["errors", "text", "version"]),
     ("data and files", ["catalogue", "fileio", "keys", "values"]),
-    ("formats and policies", ["authorized_keys", "client_profiles", "compliance", "config_files", "effective",
-                              "keepalive", "known_hosts", "profiles", "render", "rollback", "sshfp"]),
+    ("formats and policies", ["authorized_keys", "chroot", "client_profiles", "compliance", "config_files",
+                              "effective", "keepalive", "known_hosts", "profiles", "render", "rollback", "sftp",
+                              "sshfp"]),
     ("host steps", ["guard", "sshd_host"]),
-    ("pipelines", ["module_shell", "ssh_client_apply", "sshd_apply", "sshfp_dns", "sshfp_host"]),
+    ("pipelines", ["module_shell", "sftp_host", "ssh_client_apply", "sshd_apply", "sshfp_dns", "sshfp_host"]),
 ]
 LAYER_OF = {name: index for index, (_unused, names) in enumerate(LAYERS) for name in names}
 
