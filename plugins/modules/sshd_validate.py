@@ -126,7 +126,6 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_sh
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     effective as eff,
-    sshd_apply,
     sshd_host,
     version as ver,
 )
@@ -173,7 +172,7 @@ def main():
 
     def dump(spec=None):
         try:
-            return sshd_apply.dump_effective(run, p["config"], spec, create=False, sshd=p["sshd"])
+            return sshd_host.dump_effective(run, p["config"], spec, create=False, sshd=p["sshd"])
         except sshd_host.PrivsepMissing as exc:
             module.fail_json(msg="sshd_validate only reads: %s" % exc, **result)
 

@@ -45,6 +45,7 @@ Nothing here changes anything on the host.
 from __future__ import annotations
 
 import errno
+import grp
 import os
 import pwd
 import re
@@ -478,6 +479,19 @@ def parse_internal_sftp(command: Optional[str]) -> Optional[Dict[str, str]]:
 
 #: levels at which internal-sftp logs transfers (INFO and more verbose).
 LOGGING_LEVELS = ("INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3")
+
+
+def group_members(name: str) -> List[str]:
+    """Every account Match Group selects: listed members and accounts whose primary group it is."""
+    try:
+        entry = grp.getgrnam(name)
+    except KeyError:
+        return []
+    names = list(entry.gr_mem)
+    for account in pwd.getpwall():
+        if account.pw_gid == entry.gr_gid and account.pw_name not in names:
+            names.append(account.pw_name)
+    return names
 
 
 def check_session(account: Account, chroot_pattern: Optional[str], force_command: Optional[str],

@@ -43,7 +43,7 @@ import re
 import stat
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, keys, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, config_files, fileio, keys, sshd_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 
@@ -501,3 +501,83 @@ def account_problems(effective: Effective, user: str) -> List[str]:
             return ["UsePAM no: the account %s has a locked password ('!' in /etc/shadow), which sshd refuses "
                     "without PAM, even for key logins" % user]
     return []
+
+
+# ---------------------------------------------------------------------------
+# Chroots, as sshd will check them at login
+# ---------------------------------------------------------------------------
+
+def sshd_verdict(chroot_dir: Optional[str], findings: Sequence[Any]) -> str:
+    """What sshd itself will do at login: "refuse" (with its fatal text), "accept", or "no chroot"."""
+    if not chroot_dir:
+        return "no chroot"
+    for finding in findings:
+        if finding.sshd_message:
+            return "refuse: " + finding.sshd_message
+    return "accept"
+
+
+def chroot_verdicts(run: Runner, config: str, names: Sequence[str], addresses: Sequence[str],
+                    create: bool = True) -> List[Dict[str, Any]]:
+    """For each account from each address: the chroot sshd gives it (``sshd -T -C``) and chroot.py's verdict.
+
+    The one place where the SFTP preflight and the lockout guard ask sshd
+    which ChrootDirectory applies and judge it with sshd's own rules.
+    """
+    results = []
+    for name in names:
+        try:
+            account = chroot.Account.lookup(name)
+        except KeyError:
+            continue
+        for address in addresses:
+            effective = sshd_host.dump_effective(
+                run, config, sshd_host.complete_connection({"user": name, "host": address, "addr": address}, name),
+                create)
+            pattern = (effective.get("chrootdirectory") or ["none"])[0]
+            command = (effective.get("forcecommand") or [None])[0]
+            subsystem = None
+            for line in effective.get("subsystem") or []:
+                sub_name, _, sub_command = line.partition(" ")
+                if sub_name == "sftp":
+                    subsystem = sub_command.strip()
+            jail, findings = chroot.check_session(account, pattern, command, subsystem)
+            results.append({"account": name, "address": address, "chroot_directory": pattern, "chroot": jail,
+                            "force_command": command, "findings": [f.as_dict() for f in findings],
+                            "verdict": "refuse" if chroot.failures(findings) else "accept" if jail else "no chroot",
+                            "sshd_verdict": sshd_verdict(jail, findings)})
+    return results
+
+
+def chroot_problems(run: Runner, config: str, blocks: Sequence[Mapping[str, Any]], create: bool = True
+                    ) -> List[str]:
+    """The ChrootDirectory of the users a new Match block gives one must be a jail sshd accepts.
+
+    ``sshd -t`` does not look at the directory at all; sshd refuses the login
+    (long after the reload) when a component is not root's or is writable by
+    others. The users are the block's literal User names and the members of
+    its Group names.
+    """
+    names: List[str] = []
+    for block in blocks:
+        settings = {str(k).lower(): v for k, v in (block.get("settings") or {}).items()}
+        if str(settings.get("chrootdirectory") or "none").lower() == "none":
+            continue
+        criteria = block.get("criteria")
+        pairs = criteria.items() if isinstance(criteria, Mapping) else []
+        for key, value in pairs:
+            items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+            for item in (str(i) for i in items):
+                if not item or item.startswith("!") or any(c in item for c in "*?"):
+                    continue
+                if str(key).lower() == "user" and item not in names:
+                    names.append(item)
+                elif str(key).lower() == "group":
+                    names += [m for m in chroot.group_members(item) if m not in names]
+    problems = []
+    for item in chroot_verdicts(run, config, names, ["127.0.0.1"], create):
+        for finding in item["findings"]:
+            if finding["level"] == chroot.FAIL:
+                problems.append("ChrootDirectory %s for %s: %s" % (item["chroot_directory"], item["account"],
+                                                                   finding["message"]))
+    return problems

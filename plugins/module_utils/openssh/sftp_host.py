@@ -39,10 +39,9 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Seq
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     chroot as jail,
-    effective as eff,
+    guard,
     fileio,
     sftp,
-    sshd_host,
     text,
     version as ver,
 )
@@ -128,7 +127,7 @@ def unit_states(run: Runner, units: Sequence[str]) -> Dict[str, Dict[str, str]]:
     for unit, block in zip(units, blocks):
         values = {}
         for line in text.split_lines(block):
-            key, _unused, value = line.partition("=")
+            key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
         states[unit] = values
     return states
@@ -156,19 +155,6 @@ def _gid(name: str) -> Optional[int]:
         return grp.getgrnam(name).gr_gid
     except KeyError:
         return None
-
-
-def group_members(name: str) -> List[str]:
-    """Every account Match Group selects: listed members and accounts whose primary group it is."""
-    try:
-        entry = grp.getgrnam(name)
-    except KeyError:
-        return []
-    names = list(entry.gr_mem)
-    for account in pwd.getpwall():
-        if account.pw_gid == entry.gr_gid and account.pw_name not in names:
-            names.append(account.pw_name)
-    return names
 
 
 def _home_for(block: sftp.Block, name: str) -> str:
@@ -216,7 +202,7 @@ def plan_accounts(blocks: Sequence[sftp.Block], create: bool, shell: str) -> Tup
                     argv += ["--groups", block.name]
                 actions.append(AccountAction(argv + ["--", member], "create account %s (home %s, shell %s)"
                                              % (member, _home_for(block, member), shell)))
-            elif block.kind == "group" and member not in group_members(block.name):
+            elif block.kind == "group" and member not in jail.group_members(block.name):
                 if not create:
                     problems.append("%s: %s is not a member of %s (create_accounts is false)"
                                     % (block.where, member, block.name))
@@ -288,7 +274,7 @@ def selected(blocks: Sequence[sftp.Block]) -> List[Tuple[jail.Account, sftp.Bloc
     for block in ordered:
         names = list(block.members)
         if block.kind == "group":
-            names += [name for name in group_members(block.name) if name not in names]
+            names += [name for name in jail.group_members(block.name) if name not in names]
         for name in names:
             if name in taken:
                 continue
@@ -631,7 +617,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
     result["sshd_contribution"] = sftp.contribution(blocks, params.get("authorized_keys_file") or "",
                                                     params.get("subsystem") or "")
     rc, out, err = run(["ssh", "-V"])
-    version, _unused = ver.parse_version((err or "") + "\n" + (out or ""))
+    version, _ = ver.parse_version((err or "") + "\n" + (out or ""))
     identifiers = sftp.journal_identifiers(version)
     result.update(version=version, log_identifiers=identifiers,
                   log_command="journalctl " + " ".join("-t " + name for name in identifiers))
@@ -675,8 +661,8 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
     result["accounts"] = sorted({item.account.name for item in the_plan.jails})
     result["mount_units"] = sorted(the_plan.units)
     if want_diff:
-        result["diff"] = {"before": "\n".join(b for b, _unused in lines) + "\n",
-                          "after": "\n".join(a for _unused, a in lines) + "\n",
+        result["diff"] = {"before": "\n".join(b for b, _ in lines) + "\n",
+                          "after": "\n".join(a for _, a in lines) + "\n",
                           "before_header": "SFTP layout", "after_header": "SFTP layout"}
     if check_mode or not changes:
         if not check_mode:
@@ -695,7 +681,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             raise ApplyFailed("%s failed: %s" % (" ".join(action.argv), (err or out).strip()), **result)
     if actions:
         the_plan = plan(blocks)
-        _unused, problems, _unused = differences(the_plan.entries)
+        _, problems, _ = differences(the_plan.entries)
         if problems:
             raise ApplyFailed("after creating the accounts: %s" % "; ".join(problems), **result)
     apply_layout(the_plan)
@@ -725,16 +711,6 @@ PREFLIGHT_SPEC: Dict[str, Any] = dict(
 )
 
 
-def sshd_verdict(chroot: Optional[str], findings: Sequence[jail.Finding]) -> str:
-    """What sshd itself will do at login: "refuse" (with its fatal text), "accept", or "no chroot"."""
-    if not chroot:
-        return "no chroot"
-    for finding in findings:
-        if finding.sshd_message:
-            return "refuse: " + finding.sshd_message
-    return "accept"
-
-
 def preflight_config(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
                      backup: Any = None) -> Dict[str, Any]:
     """Ask sshd which chroot each account gets (``sshd -T -C``), and check it as sshd will at login.
@@ -750,42 +726,24 @@ def preflight_config(params: Mapping[str, Any], run: Runner, check_mode: bool = 
         sftp.check_account_name(group, "groups[%d]" % index, "group name")
         if _gid(group) is None:
             raise OpenSSHConfigError("group %s does not exist" % group, "groups[%d]" % index)
-        names += [name for name in group_members(group) if name not in names]
+        names += [name for name in jail.group_members(group) if name not in names]
     addresses = []
     for index, address in enumerate(params.get("addresses") or []):
         text.check_text(address, "addresses[%d]" % index, "address")
         addresses.append(address)
     config = params.get("config") or "/etc/ssh/sshd_config"
     text.check_path(config, "config")
-    results = []
-    worst = None
     for name in names:
-        account = _account(name)
-        if account is None:
+        if _account(name) is None:
             raise OpenSSHConfigError("account %s does not exist" % name, "users")
-        for address in addresses:
-            spec = eff.connection_spec(user=name, host=address, addr=address)
-            rc, out, err = sshd_host.sshd_dump(run, config, spec, create=not check_mode)
-            if rc != 0:
-                raise OpenSSHConfigError("sshd -T -f %s -C %s failed: %s" % (config, spec, (err or out).strip()))
-            effective = eff.parse_dump(out)
-            pattern = (effective.get("chrootdirectory") or ["none"])[0]
-            command = (effective.get("forcecommand") or [None])[0]
-            subsystem = None
-            for line in effective.get("subsystem") or []:
-                sub_name, _unused, sub_command = line.partition(" ")
-                if sub_name == "sftp":
-                    subsystem = sub_command.strip()
-            chroot, findings = jail.check_session(account, pattern, command, subsystem)
-            for finding in findings:
-                if finding.level == jail.FAIL:
-                    worst = jail.FAIL
-                elif worst is None:
-                    worst = jail.WARN
-            results.append({"account": name, "address": address, "chroot_directory": pattern, "chroot": chroot,
-                            "force_command": command, "findings": [f.as_dict() for f in findings],
-                            "verdict": "refuse" if jail.failures(findings) else "accept" if chroot else "no chroot",
-                            "sshd_verdict": sshd_verdict(chroot, findings)})
+    results = guard.chroot_verdicts(run, config, names, addresses, create=not check_mode)
+    worst = None
+    for item in results:
+        for finding in item["findings"]:
+            if finding["level"] == jail.FAIL:
+                worst = jail.FAIL
+            elif worst is None:
+                worst = jail.WARN
     result = {"changed": False, "results": results, "ok": worst != jail.FAIL}
     fail_on = params.get("fail_on") or "fail"
     if (fail_on == "fail" and worst == jail.FAIL) or (fail_on == "warn" and worst is not None):

@@ -62,10 +62,10 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     allow_any_path=dict(type="bool", default=False),
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
-    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"], no_log=False),
-    host_key_rotation=dict(type="dict", default={}, no_log=False),
+    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
+    host_key_rotation=dict(type="dict", default={}),
     host_key_rsa_bits=dict(type="int", default=3072),
-    remove_host_keys=dict(type="list", elements="str", default=["auto"], no_log=False),
+    remove_host_keys=dict(type="list", elements="str", default=["auto"]),
     guard=dict(type="bool", default=True),
     guard_user=dict(type="str"),
     guard_port=dict(type="int"),
@@ -83,8 +83,8 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
 #: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
 CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
-#: what a derived or partial Match connection spec uses for what it does not name
-CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
+CONNECTION_DEFAULTS = host.CONNECTION_DEFAULTS
+
 
 
 # ---------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def _ssh_connection_env() -> Optional[str]:
     if value:
         return value
     pid = os.getppid()
-    for _unused in range(12):
+    for _ in range(12):
         if pid <= 1:
             break
         try:
@@ -278,13 +278,6 @@ def _literal(arg: Optional[str]) -> Optional[str]:
         if item and not item.startswith("!") and not any(ch in item for ch in "*?"):
             return item
     return None
-
-
-def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
-    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
-    complete = dict(CONNECTION_DEFAULTS, user=default_user)
-    complete.update({str(k): str(v) for k, v in spec.items()})
-    return complete
 
 
 def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[str, str]], str]:
@@ -395,7 +388,7 @@ def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], versio
         idle, idle_warnings, extras = keepalive.idle_policy(
             idle_timeout, dead_peer, version, "sshd", bool(params.get("idle_shell_fallback")))
         warnings += idle_warnings
-    extra, _unused = contributed(params.get("contributions"))
+    extra, _ = contributed(params.get("contributions"))
     operator, count_warnings = keepalive.guard_count_max(params["settings"] or {}, version, "sshd")
     warnings += count_warnings
     return merge_settings(base, profile, idle, extra, operator), warnings, extras
@@ -431,27 +424,6 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: a connection that no Match block of a sane configuration names, for a "global" dump when
-#: sshd needs a whole connection (Match LocalPort, LocalAddress or RDomain without -C fails).
-PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", "addr": "192.0.2.1",
-                    "laddr": "192.0.2.2", "lport": "1"}
-
-
-def dump_effective(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
-                   create: bool = True, sshd: str = host.SSHD) -> Dict[str, List[str]]:
-    """``sshd -T`` (with ``-C`` for ``spec``) of ``config``, parsed; the one way the collection asks."""
-    text_spec = eff.connection_spec(**spec) if spec else None
-    rc, out, err = host.sshd_dump(run, config, text_spec, sshd=sshd, create=create)
-    if rc != 0 and spec is None and "not in connection test specification" in (err or out):
-        # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
-        # releases: the global values are then read for a connection no block names.
-        return dump_effective(run, config, PROBE_CONNECTION, create, sshd)
-    if rc != 0:
-        raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
-                                 % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
-    return eff.parse_dump(out)
-
-
 def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True,
                      global_config=None):
     """Compare requested with effective values, globally and per Match block.
@@ -461,7 +433,7 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
     LocalPort, LocalAddress or RDomain): a probe connection could match one of
     the blocks and report its values as global ones.
     """
-    effective = dump_effective(run, global_config or config, create=create)
+    effective = host.dump_effective(run, global_config or config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -473,14 +445,14 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
         if spec:
             # a block's own connection may name only what matters to it; sshd needs a whole
             # connection as soon as any block tests LocalPort, LocalAddress or RDomain
-            spec = complete_connection(spec, guard_user or "root")
+            spec = host.complete_connection(spec, guard_user or "root")
         else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
             continue
-        block_effective = dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
-                                         create)
+        block_effective = host.dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
+                                create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
                            "keyword": m.keyword, "wanted": m.wanted, "effective": m.got,
@@ -501,13 +473,14 @@ def _format_mismatches(report: Sequence[Mapping[str, Any]]) -> str:
 
 def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: str, had_live: bool,
                    spec: Mapping[str, str], port: Optional[int], create: bool, files: Sequence[str],
-                   skip: Sequence[str], work: fileio.Directory, warnings: List[str]) -> List[str]:
+                   skip: Sequence[str], work: fileio.Directory, warnings: List[str],
+                   blocks: Sequence[Mapping[str, Any]] = ()) -> List[str]:
     """Every lockout rule of guard.py for the operator's connection, on the candidate."""
     user = spec["user"]
-    user_effective = dump_effective(run, validate_cfg, spec, create)
+    user_effective = host.dump_effective(run, validate_cfg, spec, create)
     keys_now = keys_then = None
     if had_live:
-        keys_then = guard.authorized_keys_present(dump_effective(run, params["config_path"], spec, create), user)
+        keys_then = guard.authorized_keys_present(host.dump_effective(run, params["config_path"], spec, create), user)
         if keys_then:
             keys_now = guard.authorized_keys_present(user_effective, user)
     service = host.Service(run, params.get("service"))
@@ -522,7 +495,7 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     if params["guard_auth"] == "publickey" and had_live:
         key = guard.session_key(run, user, ssh_conn[0] if ssh_conn else None,
                                 ssh_conn[1] if len(ssh_conn) > 1 else None,
-                                dump_effective(run, params["config_path"], spec, create))
+                                host.dump_effective(run, params["config_path"], spec, create))
     if key is None and params.get("guard_key"):
         try:
             parsed = keys.parse_public_key(params["guard_key"], "guard_key")
@@ -540,6 +513,7 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     problems += guard.referenced_file_problems(user_effective, user, user_effective.get("hostkey", []))
     problems += guard.include_problems(files, skip)
     problems += guard.account_problems(user_effective, user)
+    problems += guard.chroot_problems(run, validate_cfg, blocks, create)
     return problems
 
 
@@ -613,7 +587,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         version, params["header"], self_path=target, warnings=warnings)
     globals_text = None
     if any(name.lower() in CONNECTION_CRITERIA for block in blocks
-           for name, _unused in render.criteria_pairs(block["criteria"], "match")):
+           for name, _ in render.criteria_pairs(block["criteria"], "match")):
         globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
@@ -717,7 +691,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                     "lport": str(guard_port or 22)}
             problems = guard_problems(run, params, validate_cfg, live is not None, spec, guard_port,
                                       not check_mode, files, list(replace.values()) + [validate_cfg], work,
-                                      warnings)
+                                      warnings, blocks)
             result["guard"]["problems"] = problems
             if problems:
                 raise OpenSSHConfigError(
@@ -743,7 +717,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             return result
 
         # 7. Install: every file recorded in the transaction first.
-        previous_effective = dump_effective(run, params["config_path"]) if live is not None else None
+        previous_effective = host.dump_effective(run, params["config_path"]) if live is not None else None
         if fallback_data is not None:
             transaction.snapshot(fallback["path"])
             fileio.write_file(fallback["path"], fallback_data, 0, 0, 0o644)
@@ -780,7 +754,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 reason = ("%s failed: %s" % (action, message)) if not ok else (
                     "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
                 _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
-            live_effective, report, _unused = _check_effective(
+            live_effective, report, _ = _check_effective(
                 run, params["config_path"], settings, blocks, version, guard_user,
                 config_files.files_read(params["config_path"]), target, global_config=global_cfg)
         except ApplyFailed:
@@ -811,7 +785,7 @@ def _undo(transaction, service, previous_effective, timeout, result, reason):
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
-        serving, _unused = host.wait_serving(service.endpoints(previous_effective), timeout)
+        serving, _ = host.wait_serving(service.endpoints(previous_effective), timeout)
     else:
         serving = service.active()
     result.update(rolled_back=True, serving_after_rollback=serving)

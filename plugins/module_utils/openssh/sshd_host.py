@@ -16,9 +16,9 @@ import os
 import socket
 import subprocess
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import effective as eff, fileio, keys
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -95,6 +95,38 @@ def sshd_dump(run: Runner, config: str, spec: Optional[str] = None,
     if spec:
         argv += ["-C", spec]
     return run(sshd_argv(argv, sshd, create))
+
+
+#: what a derived or partial Match connection spec uses for what it does not name
+CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
+
+
+def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
+    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
+    complete = dict(CONNECTION_DEFAULTS, user=default_user)
+    complete.update({str(k): str(v) for k, v in spec.items()})
+    return complete
+
+
+#: a connection that no Match block of a sane configuration names, for a "global" dump when
+#: sshd needs a whole connection (Match LocalPort, LocalAddress or RDomain without -C fails).
+PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", "addr": "192.0.2.1",
+                    "laddr": "192.0.2.2", "lport": "1"}
+
+
+def dump_effective(run: Runner, config: str, spec: Optional[Mapping[str, str]] = None,
+                   create: bool = True, sshd: str = SSHD) -> Dict[str, List[str]]:
+    """``sshd -T`` (with ``-C`` for ``spec``) of ``config``, parsed; the one way the collection asks."""
+    text_spec = eff.connection_spec(**spec) if spec else None
+    rc, out, err = sshd_dump(run, config, text_spec, sshd=sshd, create=create)
+    if rc != 0 and spec is None and "not in connection test specification" in (err or out):
+        # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
+        # releases: the global values are then read for a connection no block names.
+        return dump_effective(run, config, PROBE_CONNECTION, create, sshd)
+    if rc != 0:
+        raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
+                                 % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
+    return eff.parse_dump(out)
 
 
 # ---------------------------------------------------------------------------

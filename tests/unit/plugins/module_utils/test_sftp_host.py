@@ -23,7 +23,7 @@ import pytest
 
 from conftest import root_owned_base
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, sftp, sftp_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, fileio, sftp, sftp_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     ApplyFailed,
     OpenSSHConfigError,
@@ -293,7 +293,7 @@ def test_accounts_are_created_without_a_home_and_with_nologin():
 
 
 def test_group_members_include_the_primary_group():
-    assert "daemon" in sftp_host.group_members("daemon")
+    assert "daemon" in chroot.group_members("daemon")
 
 
 # -- /dev/log units ------------------------------------------------------------------------

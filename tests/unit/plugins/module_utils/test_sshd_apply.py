@@ -257,13 +257,36 @@ def test_bad_rotation_data_is_refused(rotation):
 
 
 def test_a_partial_connection_is_completed_for_sshd_T_C():
-    spec = sshd_apply.complete_connection({"user": "alice", "host": "web.example.org", "addr": "192.0.2.7"}, "root")
+    spec = sshd_host.complete_connection({"user": "alice", "host": "web.example.org", "addr": "192.0.2.7"}, "root")
     assert spec == {"user": "alice", "host": "web.example.org", "addr": "192.0.2.7", "laddr": "127.0.0.1",
                     "lport": "22"}
-    assert sshd_apply.complete_connection({"lport": 2222}, "deploy")["user"] == "deploy"
+    assert sshd_host.complete_connection({"lport": 2222}, "deploy")["user"] == "deploy"
 
 
 def test_withdraw_serves_neither_key_of_the_type():
     settings = {"HostKey": ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key"]}
     sshd_apply.with_published_keys(settings, ["ed25519", "rsa"], sshd_host.check_rotation({"ed25519": {"phase": "withdraw"}}))
     assert settings["HostKey"] == ["/etc/ssh/ssh_host_rsa_key"]
+
+
+def test_a_new_block_whose_chroot_sshd_would_refuse_is_a_guard_problem(tmp_path):
+    """Issue 20: sshd -t never looks at ChrootDirectory; the guard asks chroot.py, as sshd will at login."""
+    import subprocess
+    from conftest import root_owned_base
+    import tempfile
+    base = tempfile.mkdtemp(dir=root_owned_base())
+    try:
+        os.chmod(base, 0o775)  # group-writable: sshd refuses the jail below
+        os.mkdir(os.path.join(base, "jail"), 0o755)
+        key = str(tmp_path / "hostkey")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        config = tmp_path / "sshd_config"
+        config.write_text("HostKey %s\nMatch User root\n    ChrootDirectory %s/jail\n" % (key, base))
+        blocks = [{"criteria": {"User": "root"}, "settings": {"ChrootDirectory": base + "/jail"}}]
+        problems = guard.chroot_problems(_run, str(config), blocks)
+        assert problems and "bad ownership or modes" in problems[0] and base in problems[0]
+        os.chmod(base, 0o755)
+        assert guard.chroot_problems(_run, str(config), blocks) == []
+    finally:
+        import shutil
+        shutil.rmtree(base)
