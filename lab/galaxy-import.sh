@@ -9,6 +9,11 @@ tarball=$(realpath "$1")
 work=$root/.cache/galaxy-import
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 export GALAXY_IMPORTER_CONFIG=$root/.config/galaxy-importer.cfg
+# A HOME of its own, as on Galaxy: ansible-lint puts ~/.ansible/collections first
+# on the collections path, and a copy of this collection left there by another
+# tool (an older version) would be linted instead of the tarball's.
+export HOME=$work/home
+mkdir -p "$HOME"
 # ansible-doc and ansible-lint are run by name from the release tools' venv.
 export PATH=$root/.venv-release/bin:$PATH
 python -m galaxy_importer.main "$tarball" 2>&1 | tee importer.log
