@@ -538,7 +538,7 @@ def chroot_verdicts(run: Runner, config: str, names: Sequence[str], addresses: S
             command = (effective.get("forcecommand") or [None])[0]
             subsystem = None
             for line in effective.get("subsystem") or []:
-                sub_name, _, sub_command = line.partition(" ")
+                sub_name, _unused, sub_command = line.partition(" ")
                 if sub_name == "sftp":
                     subsystem = sub_command.strip()
             jail, findings = chroot.check_session(account, pattern, command, subsystem)
