@@ -450,7 +450,9 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
     """Every file sshd reads, and its directory, must be root's and writable by nobody else.
 
     Whoever can write a file sshd includes, or create one in the directory an
-    Include glob reads, can rewrite sshd's configuration.
+    Include glob reads, can rewrite sshd's configuration. ``skip``: the
+    validation copies in the module's private directory (their own owner and
+    directory are not what sshd will read; their Include lines are).
     """
     problems: List[str] = []
     seen = set()
@@ -470,9 +472,7 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
             elif info.st_mode & 0o022:
                 problems.append("sshd reads %s, a %s writable by group or others (mode %04o): they could "
                                 "rewrite sshd's configuration" % (item, what, stat.S_IMODE(info.st_mode)))
-    for path in files:
-        if path in skip:
-            continue
+    for path in files:  # the candidates too: their Include lines are what will be read
         content = config_files.read_text(path)
         for line in split_lines(content or ""):
             for pattern in config_files.include_patterns(line):

@@ -290,3 +290,14 @@ def test_a_new_block_whose_chroot_sshd_would_refuse_is_a_guard_problem(tmp_path)
     finally:
         import shutil
         shutil.rmtree(base)
+
+
+def test_an_include_of_a_directory_a_user_can_write_is_refused_even_when_it_is_empty(tmp_path):
+    """Found by molecule/sshd_lockout: the candidate's own Include lines were skipped."""
+    writable = tmp_path / "alice.d"
+    writable.mkdir()
+    os.chmod(writable, 0o777)
+    candidate = tmp_path / "candidate"
+    candidate.write_text("Include %s/*.conf\n" % writable)
+    problems = guard.include_problems([str(candidate)], skip=[str(candidate)])
+    assert problems and "someone other than root can write" in problems[0]
