@@ -5,8 +5,9 @@ set -euo pipefail
 
 # podman with its recommends: catatonit builds the pods' infra image locally (no registry here).
 # openscap-scanner: the SCAP Security Guide test of molecule/sshd_profile_modern (content below).
+# The shellcheck package: ansible-test sanity skips its shellcheck test without it.
 PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools
-          openscap-scanner)
+          openscap-scanner shellcheck)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,6 +35,7 @@ fi
 ssg_dir=/opt/sshsuite-lab/ssg
 if [ ! -f "$ssg_dir/content/ssg-debian12-ds.xml" ]; then
   . /etc/os-release
+  # shellcheck disable=SC2016  # $(REPO_URI) is apt's format field, not a shell expansion
   mirror=${SSHSUITE_DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI)' "Codename: $VERSION_CODENAME" | head -n 1)}
   work=$(mktemp -d)
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial"

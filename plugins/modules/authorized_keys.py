@@ -32,7 +32,7 @@ description:
     directory, planted symlink). The other users are still processed. The module fails at the end
     and lists those users.
 author:
-  - sshsuite maintainers
+  - sshsuite.openssh contributors (@sshsuite)
 options:
   users:
     description:
@@ -222,9 +222,11 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Check mode parses and checks every key and computes each user's new file, writes nothing and reports
+      what would change.
   diff_mode:
     support: full
-    details: One diff per changed user, with the file path as the header.
+    description: Returns one diff per changed user, headed by the file's path.
 notes:
   - Runs as root (V(become=true)), because it writes other users' files.
   - Users are looked up with one C(getpwall()) when the list is long. A name that is not found there
@@ -388,6 +390,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorize
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
+
 
 def run(module):
     """Everything between argument parsing and exit; returns (result, failure message)."""

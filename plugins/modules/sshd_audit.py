@@ -19,12 +19,14 @@ description:
   - Reads only; never changes the host. Works on hosts this collection never configured.
   - Needs root (C(become)) to read the host keys and for C(sshd -T) on most systems.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show.
 options:
   baseline:
     description: Profile to judge against.

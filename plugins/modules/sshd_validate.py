@@ -19,12 +19,14 @@ description:
     C(yes) or C(no), lists are joined as sshd joins them).
   - Reads only; never changes the host. Works on hosts this collection never configured.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show.
 options:
   config:
     description: Configuration file to evaluate (C(sshd -f)).

@@ -210,8 +210,8 @@ class CollectionAction(ActionBase):
         confirmation["after_rollback"] = again_detail
         result.update(
             failed=True, rolled_back=True,
-            msg="%s after the change, so the previous configuration was restored on the host at %s (automatic "
-                "rollback, %s s after the change). %s" % (
+            msg="the fresh login after the change failed (%s), so the previous configuration was restored on the "
+                "host at %s (automatic rollback, %s s after the change). %s" % (
                     detail, _at(deadline), confirmation.get("timeout"),
                     "A fresh login works again." if again else
                     "A fresh login STILL FAILS after the rollback (%s): check the host's console." % again_detail))

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Lab helper inside each container: real sftp/ssh logins over loopback, with what sshd logged about them.
 
     lab_sftp.py login USER [SOURCE] < batch      one sftp -b session; JSON on stdout
@@ -26,7 +25,7 @@ IDENTIFIERS = ("internal-sftp", "sshd", "sshd-session")
 
 
 def cursor():
-    out = subprocess.run(["journalctl", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, text=True).stdout
+    out = subprocess.run(["journalctl", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, text=True, check=False).stdout
     line = out.strip().splitlines()[-1] if out.strip() else "{}"
     return json.loads(line).get("__CURSOR")
 
@@ -37,7 +36,7 @@ def journal_since(mark, settle=0.6):
     if mark:
         argv += ["--after-cursor", mark]
     lines = []
-    for raw in subprocess.run(argv, capture_output=True, text=True).stdout.splitlines():
+    for raw in subprocess.run(argv, capture_output=True, text=True, check=False).stdout.splitlines():
         try:
             entry = json.loads(raw)
         except ValueError:
@@ -62,7 +61,7 @@ def session(user, batch=None, command=None, source="127.0.0.1", options=(), ssh=
         argv = ["ssh"] + COMMON + ["-o", "BindAddress=%s" % source] + list(options) + ["%s@127.0.0.1" % user]
         argv += [command] if command is not None else []
         stdin = ""
-    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60, check=False)
     result = {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
     if log:
         result["log"] = journal_since(mark)
@@ -102,7 +101,7 @@ def run(spec):
     for path in spec.get("files", []):
         out["files"][path] = describe(path)
     for name, argv in spec.get("commands", {}).items():
-        done = subprocess.run(argv, capture_output=True, text=True, shell=isinstance(argv, str))
+        done = subprocess.run(argv, capture_output=True, text=True, shell=isinstance(argv, str), check=False)
         out["commands"][name] = {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
     return out
 

@@ -15,7 +15,7 @@ def run_paramiko():
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     client.connect("127.0.0.1", 22, username="alice", key_filename=KEY, look_for_keys=False,
                    allow_agent=False, timeout=10, compress=compress)
-    _, out, _ = client.exec_command("id -un")
+    _unused, out, _unused = client.exec_command("id -un")
     user = out.read().decode().strip()
     client.close()
     return paramiko.__version__, user

@@ -149,7 +149,7 @@ def test_ansible_connections(host, connection, tmp_path):
     ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
     result = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), "target",
                              "-m", "ansible.builtin.command", "-a", "id -un"],
-                            capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=120)
+                            capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=120, check=False)
     text = result.stdout + result.stderr
     assert result.returncode == 0 and "alice" in result.stdout, \
         "Ansible over %s could not log in: %s" % (connection, mismatch_class(text))

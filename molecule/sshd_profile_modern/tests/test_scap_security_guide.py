@@ -22,13 +22,12 @@ How the offline scan works, and the two adjustments it needs:
     and trixie is not Debian 12, so a copy of the content without those two
     applicability marks is evaluated: the rules themselves are unchanged.
 """
-import glob
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
@@ -131,7 +130,7 @@ def oscap_eval(root, datastream, rules, workdir, profile=None):
     for rule in rules:
         argv += ["--rule", rule]
     env = dict(os.environ, OSCAP_PROBE_ROOT=root, APT_CONFIG=apt_config, OSCAP_PROBE_OS_NAME="Linux")
-    done = subprocess.run(argv + [datastream], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(argv + [datastream], capture_output=True, text=True, env=env, timeout=600, check=False)
     # oscap exits 2 when a rule fails: only a missing results file is an error.
     assert os.path.exists(results), "oscap rc=%d: %s" % (done.returncode, (done.stderr + done.stdout)[-2000:])
     errors = [line for line in done.stderr.splitlines() if line.startswith("E:")]

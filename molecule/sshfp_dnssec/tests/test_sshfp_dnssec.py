@@ -12,7 +12,6 @@ import contextlib
 import json
 import secrets
 import shlex
-import time
 
 import pytest
 import testinfra
@@ -32,7 +31,7 @@ def suite(host):
 
 
 def logins(host, *targets, algorithms="", extra=()):
-    command = ["sshfp-login-matrix"] + ["%s=%s" % (t, algorithms) for t in targets]
+    command = ["python3", "/usr/local/bin/sshfp-login-matrix"] + ["%s=%s" % (t, algorithms) for t in targets]
     if extra:
         command += ["--"] + list(extra)
     result = host.run(" ".join(shlex.quote(a) for a in command))
@@ -73,7 +72,7 @@ def resolv_conf(host, text):
 
 
 def wrong(record):
-    algorithm, fp_type, _ = record.split()
+    algorithm, fp_type, _unused = record.split()
     return "%s %s %s" % (algorithm, fp_type, secrets.token_hex(32))
 
 

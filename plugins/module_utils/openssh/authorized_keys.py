@@ -43,7 +43,6 @@ CENTRAL_FILE_MODE = 0o644
 MAX_FILE_BYTES = 16 * 1024 * 1024  # sshd lines are at most a few KiB; refuse absurd files
 
 
-
 class DesiredKey(object):
     """A key that must be present, with the line that represents it."""
 

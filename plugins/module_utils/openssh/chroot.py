@@ -375,7 +375,7 @@ def check_chroot(path: str, planned: Optional[Mapping[str, Planned]] = None) -> 
     refused = sshd_rule(path, planned)
     if refused is None:
         return resolution_rule(path, planned)
-    literal = {_key(component) for component, _ in sshd_components(path)}
+    literal = {_key(component) for component, _unused in sshd_components(path)}
     return [refused] + [finding for finding in resolution_rule(path, planned)
                         if finding.level == FAIL and _key(finding.component) not in literal]
 
@@ -455,7 +455,7 @@ def parse_internal_sftp(command: Optional[str]) -> Optional[Dict[str, str]]:
     dropped first, as sshd drops them; a flag without argument maps to "".
     Only the simple form (words separated by spaces, no quotes) is modelled.
     """
-    words, _ = internal_sftp_words(command)
+    words, _unused = internal_sftp_words(command)
     if not words or words[0] != "internal-sftp":
         return None
     options: Dict[str, str] = {}
@@ -516,7 +516,7 @@ def check_session(account: Account, chroot_pattern: Optional[str], force_command
     findings += check_chroot(chroot, planned)
     options = parse_internal_sftp(force_command)
     if options is not None:
-        _, dropped = internal_sftp_words(force_command)
+        _unused, dropped = internal_sftp_words(force_command)
         if dropped:
             limit = INTERNAL_SFTP_MAX_WORDS
             findings.append(Finding(

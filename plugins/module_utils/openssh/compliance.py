@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -637,7 +637,7 @@ def _files_rule(kinds: Sequence[str], allowed_bits: int, what: str, owner_user: 
         shown = ", ".join("%s %04o" % (f["path"], f["mode"]) for f in chosen[:6])
         if wrong:
             return FAIL, "%s with a wrong owner or a mode looser than %04o: %s" % (what, allowed_bits,
-                                                                                 ", ".join(wrong[:10])), shown
+                                                                                   ", ".join(wrong[:10])), shown
         return PASS, "%d %s, all %04o or stricter with the right owner" % (len(chosen), what, allowed_bits), shown
 
     return rule
@@ -960,7 +960,7 @@ def _host_report(report: Any) -> Dict[str, Any]:
 
 def _hosts(results_by_host: Mapping[str, Any]) -> Dict[str, Dict[str, Any]]:
     if not isinstance(results_by_host, Mapping):
-        raise OpenSSHConfigError("expected {host: results}", "results_by_host")
+        raise OpenSSHConfigError("expected a mapping of host to results", "results_by_host")
     return {str(host): _host_report(report) for host, report in sorted(results_by_host.items())}
 
 

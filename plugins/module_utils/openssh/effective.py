@@ -78,7 +78,7 @@ def parse_dump(text: str) -> Dict[str, List[str]]:
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        key, _, rest = line.partition(" ")
+        key, _unused, rest = line.partition(" ")
         if not _KEY_RE.match(key):
             continue
         result.setdefault(key.lower(), []).append(rest.rstrip())
@@ -138,7 +138,7 @@ def _algorithms_match(wanted: str, got: List[str]) -> Tuple[bool, str]:
 
 def _listen_match(wanted: List[str], got: List[str]) -> bool:
     def split(entry: str) -> Tuple[str, Optional[str], str]:
-        address, _, rest = entry.partition(" ")
+        address, _unused, rest = entry.partition(" ")
         bracket = re.match(r"^\[(.+)\](?::(\d+))?\Z", address)
         if bracket:
             return bracket.group(1), bracket.group(2), rest
@@ -159,7 +159,7 @@ def _listen_match(wanted: List[str], got: List[str]) -> bool:
         found = [p for p in printed if same_host(p[0], host) and (port is None or p[1] == port)]
         if not found:
             return False
-    for p_host, p_port, _ in printed:
+    for p_host, p_port, _unused in printed:
         if not any(same_host(split(w)[0], p_host) for w in wanted):
             return False
     return True

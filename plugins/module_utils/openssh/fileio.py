@@ -515,7 +515,7 @@ def read_file(path: str, owners: Optional[Iterable[int]] = (0,), max_bytes: int 
     except FileNotFoundError:
         return None
     with directory:
-        data, _ = directory.read(os.path.basename(path), owners, max_bytes)
+        data, _unused = directory.read(os.path.basename(path), owners, max_bytes)
         return data
 
 

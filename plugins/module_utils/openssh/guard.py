@@ -221,7 +221,7 @@ def lockout_problems(effective: Effective, user: str, port: Optional[int], auth:
 
     if port is not None and check_listeners:
         endpoints = sshd_host.listen_endpoints(effective)
-        ports = {p for _, p in endpoints}
+        ports = {p for _unused, p in endpoints}
         if ports and port not in ports:
             problems.append("sshd would listen on port(s) %s, but the connection arrives on port %d"
                             % (", ".join(str(p) for p in sorted(ports)), port))
@@ -283,8 +283,8 @@ def session_key(run: Runner, user: str, addr: Optional[str], port: Optional[str]
     if not addr or not port:
         return None
     needle = "Accepted publickey for %s from %s port %s " % (user, addr, port)
-    rc, out, _ = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h",
-                      "_UID=0", "_COMM=sshd", "+", "_UID=0", "_COMM=sshd-session", "--grep", re.escape(needle)])
+    rc, out, _unused = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h",
+                            "_UID=0", "_COMM=sshd", "+", "_UID=0", "_COMM=sshd-session", "--grep", re.escape(needle)])
     found = None
     if rc == 0:
         for line in split_lines(out):
@@ -313,7 +313,7 @@ def _key_by_fingerprint(user: str, fingerprint: str, effective: Effective) -> Op
             data = fileio.read_file(path, owners=(entry.pw_uid,) if path.startswith(entry.pw_dir + "/") else (0,))
         except (OSError, fileio.FileRefused):
             continue
-        for _, line in keys.iter_key_texts((data or b"").decode("utf-8", "replace")):
+        for _unused, line in keys.iter_key_texts((data or b"").decode("utf-8", "replace")):
             blob = keys.blob_of_line(line)
             if blob is not None and keys.fingerprint_sha256(blob) == fingerprint:
                 try:
@@ -450,7 +450,9 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
     """Every file sshd reads, and its directory, must be root's and writable by nobody else.
 
     Whoever can write a file sshd includes, or create one in the directory an
-    Include glob reads, can rewrite sshd's configuration.
+    Include glob reads, can rewrite sshd's configuration. ``skip``: the
+    validation copies in the module's private directory (their own owner and
+    directory are not what sshd will read; their Include lines are).
     """
     problems: List[str] = []
     seen = set()
@@ -470,9 +472,7 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
             elif info.st_mode & 0o022:
                 problems.append("sshd reads %s, a %s writable by group or others (mode %04o): they could "
                                 "rewrite sshd's configuration" % (item, what, stat.S_IMODE(info.st_mode)))
-    for path in files:
-        if path in skip:
-            continue
+    for path in files:  # the candidates too: their Include lines are what will be read
         content = config_files.read_text(path)
         for line in split_lines(content or ""):
             for pattern in config_files.include_patterns(line):
@@ -538,7 +538,7 @@ def chroot_verdicts(run: Runner, config: str, names: Sequence[str], addresses: S
             command = (effective.get("forcecommand") or [None])[0]
             subsystem = None
             for line in effective.get("subsystem") or []:
-                sub_name, _, sub_command = line.partition(" ")
+                sub_name, _unused, sub_command = line.partition(" ")
                 if sub_name == "sftp":
                     subsystem = sub_command.strip()
             jail, findings = chroot.check_session(account, pattern, command, subsystem)

@@ -216,7 +216,7 @@ def _read_public_fields(reader: _Reader, ktype: KeyType) -> Tuple[int, Optional[
         return bits, None
     if family == "dsa":
         bits = reader.mpint_bits()  # p
-        for _ in range(3):  # q, g, y
+        for _unused in range(3):  # q, g, y
             reader.mpint_bits()
         return bits, None
     if family in ("ecdsa", "ecdsa-sk"):
@@ -576,7 +576,7 @@ def public_key_from_private(text: str, where: str = "") -> Optional[PublicKey]:
         raise OpenSSHConfigError("the private key does not start with openssh-key-v1", where)
     reader = _Reader(data[len(_OPENSSH_PRIVATE_MAGIC):])
     try:
-        for _ in range(3):  # cipher name, KDF name, KDF options
+        for _unused in range(3):  # cipher name, KDF name, KDF options
             reader.string()
         count = reader.u32()
         if count != 1:
@@ -927,7 +927,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
             raise OpenSSHConfigError("%s must be a string" % raw_name, here)
         collected.append((spec.order, 0, KeyOption(spec.name, str(value))))
     collected.sort(key=lambda item: (item[0], item[1]))
-    return [option for _, _, option in collected]
+    return [option for _unused, _unused, option in collected]
 
 
 # -- validation -------------------------------------------------------------
@@ -1095,7 +1095,7 @@ def validate_options(options: Sequence[KeyOption], where: str = "",
             if lower == "command" and not value.strip():
                 raise OpenSSHConfigError("option command is empty", where)
             if lower == "environment":
-                name, sep, _ = value.partition("=")
+                name, sep, _unused = value.partition("=")
                 if not sep or not _ENV_NAME.match(name):
                     raise OpenSSHConfigError(
                         'option environment: "%s" must be NAME=value with NAME made of letters, digits and _' % value,

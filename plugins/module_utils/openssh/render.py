@@ -464,7 +464,7 @@ def render_config(
                                               in_block=True)
         _check_self_include(block_includes, daemon, self_path, f"{where}.settings", problems)
         if daemon == "ssh":
-            for name, (keyword, _) in rendered.items():
+            for name, (keyword, _unused) in rendered.items():
                 if name in global_rendered and keyword.first_wins:
                     problems.add(
                         f"{name} is also set globally; ssh keeps the first value it reads, so the global "

@@ -319,7 +319,7 @@ class Transaction(object):
             left = manifest.get("deadline", 0) - _now()
             if left < -OVERDUE_GRACE and os.path.exists(script):
                 python = manifest.get("python") or sys.executable
-                subprocess.run([python, "-I", script, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                subprocess.run([python, "-I", script, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
                 notes.append("an earlier run's rollback (%s) was overdue by %d s and was carried out now"
                              % (manifest.get("id"), int(-left)))
                 continue
@@ -420,7 +420,7 @@ class Transaction(object):
     def disarm(self) -> None:
         """Cancel an armed rollback from inside the module (the module itself undid the change)."""
         if getattr(self, "armed", None):
-            subprocess.run(self.armed["confirm_command"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            subprocess.run(self.armed["confirm_command"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
             self.armed = None
 
 
@@ -436,7 +436,7 @@ def _schedule_timer(unit: str, deadline: float, python: str, script: str) -> Non
         units.write(unit + ".service", service.encode("utf-8"), mode=0o644, sync=False)
         units.write(unit + ".timer", timer.encode("utf-8"), mode=0o644)
     for argv in (["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--", unit + ".timer"]):
-        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
         if done.returncode != 0:
             with fileio.Directory.open(UNITS_DIR, trusted=True) as units:
                 units.unlink(unit + ".timer")

@@ -127,7 +127,7 @@ def unit_states(run: Runner, units: Sequence[str]) -> Dict[str, Dict[str, str]]:
     for unit, block in zip(units, blocks):
         values = {}
         for line in text.split_lines(block):
-            key, _, value = line.partition("=")
+            key, _unused, value = line.partition("=")
             values[key.strip()] = value.strip()
         states[unit] = values
     return states
@@ -617,7 +617,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
     result["sshd_contribution"] = sftp.contribution(blocks, params.get("authorized_keys_file") or "",
                                                     params.get("subsystem") or "")
     rc, out, err = run(["ssh", "-V"])
-    version, _ = ver.parse_version((err or "") + "\n" + (out or ""))
+    version, _unused = ver.parse_version((err or "") + "\n" + (out or ""))
     identifiers = sftp.journal_identifiers(version)
     result.update(version=version, log_identifiers=identifiers,
                   log_command="journalctl " + " ".join("-t " + name for name in identifiers))
@@ -661,8 +661,8 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
     result["accounts"] = sorted({item.account.name for item in the_plan.jails})
     result["mount_units"] = sorted(the_plan.units)
     if want_diff:
-        result["diff"] = {"before": "\n".join(b for b, _ in lines) + "\n",
-                          "after": "\n".join(a for _, a in lines) + "\n",
+        result["diff"] = {"before": "\n".join(b for b, _unused in lines) + "\n",
+                          "after": "\n".join(a for _unused, a in lines) + "\n",
                           "before_header": "SFTP layout", "after_header": "SFTP layout"}
     if check_mode or not changes:
         if not check_mode:
@@ -681,7 +681,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             raise ApplyFailed("%s failed: %s" % (" ".join(action.argv), (err or out).strip()), **result)
     if actions:
         the_plan = plan(blocks)
-        _, problems, _ = differences(the_plan.entries)
+        _unused, problems, _unused = differences(the_plan.entries)
         if problems:
             raise ApplyFailed("after creating the accounts: %s" % "; ".join(problems), **result)
     apply_layout(the_plan)

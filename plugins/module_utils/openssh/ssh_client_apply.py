@@ -200,7 +200,7 @@ def _check_render(settings: Any, blocks: List[Dict[str, Any]], where_settings: s
                   problems: Problems, version: Optional[str] = None) -> None:
     settings = _server_keywords(settings or {}, where_settings, problems)
     blocks = [dict(block, settings=_server_keywords(block.get("settings"), "%s[%d].settings" % (where_blocks, i),
-                                                     problems)) if isinstance(block, Mapping) else block
+                                                    problems)) if isinstance(block, Mapping) else block
               for i, block in enumerate(blocks)]
     try:
         render.render_config("ssh", settings, blocks, version, "", settings_where=where_settings,
@@ -228,7 +228,7 @@ def precheck(params: Mapping[str, Any]) -> None:
             values.parse_duration(params["dead_peer_timeout"], "dead_peer_timeout")
         except OpenSSHConfigError as error:
             problems.append(error)
-    blocks, _ = _split_blocks(params.get("blocks"), "blocks", problems)
+    blocks, _unused = _split_blocks(params.get("blocks"), "blocks", problems)
     if params.get("mode", "file") != "none":
         _check_render(params.get("settings"), blocks, "settings", "blocks", problems)
     header = params.get("header") or ""
@@ -249,7 +249,7 @@ def precheck(params: Mapping[str, Any]) -> None:
         if name in names:
             problems.add(f"user {name} is listed twice", f"{here}.name")
         names.add(name)
-        user_blocks, _ = _split_blocks(user.get("blocks"), f"{here}.blocks", problems)
+        user_blocks, _unused = _split_blocks(user.get("blocks"), f"{here}.blocks", problems)
         if not user.get("settings") and not user_blocks:
             problems.add("nothing to manage: give settings or blocks", here)
             continue
@@ -340,7 +340,7 @@ def defaults_for(params: Mapping[str, Any], probe: Mapping[str, Any], version: s
     warnings.extend(profile_warnings)
     dead = params.get("dead_peer_timeout")
     if dead not in (None, ""):
-        alive, alive_warnings, _ = keepalive.idle_policy(None, dead, version, daemon="ssh")
+        alive, alive_warnings, _unused = keepalive.idle_policy(None, dead, version, daemon="ssh")
         warnings.extend(alive_warnings)
         defaults.update(alive)
     return defaults
@@ -453,7 +453,7 @@ def derive_destination(block: Mapping[str, Any]) -> Optional[str]:
 
 
 def _final_pass_only(block: Mapping[str, Any]) -> bool:
-    return any(name.lower() in ("canonical", "final") for name, _ in _criteria(block))
+    return any(name.lower() in ("canonical", "final") for name, _unused in _criteria(block))
 
 
 def _flatten(values_: Sequence[Any]) -> List[Any]:
@@ -714,7 +714,7 @@ def read_user_config(user: Mapping[str, Any]) -> Tuple[Optional[bytes], bool, bo
     Read with the safe reader: a symlink, a FIFO, a hard link or a file of
     another owner is refused (for this user only), never followed or copied.
     """
-    directory, _ = open_user_ssh_dir(user, create=False)
+    directory, _unused = open_user_ssh_dir(user, create=False)
     if directory is None:
         return None, False, True
     with directory:

@@ -62,10 +62,10 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     allow_any_path=dict(type="bool", default=False),
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
-    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
-    host_key_rotation=dict(type="dict", default={}),
+    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"], no_log=False),
+    host_key_rotation=dict(type="dict", default={}, no_log=False),
     host_key_rsa_bits=dict(type="int", default=3072),
-    remove_host_keys=dict(type="list", elements="str", default=["auto"]),
+    remove_host_keys=dict(type="list", elements="str", default=["auto"], no_log=False),
     guard=dict(type="bool", default=True),
     guard_user=dict(type="str"),
     guard_port=dict(type="int"),
@@ -84,7 +84,6 @@ CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
 #: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
 CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
 CONNECTION_DEFAULTS = host.CONNECTION_DEFAULTS
-
 
 
 # ---------------------------------------------------------------------------
@@ -255,7 +254,7 @@ def _ssh_connection_env() -> Optional[str]:
     if value:
         return value
     pid = os.getppid()
-    for _ in range(12):
+    for _unused in range(12):
         if pid <= 1:
             break
         try:
@@ -388,7 +387,7 @@ def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], versio
         idle, idle_warnings, extras = keepalive.idle_policy(
             idle_timeout, dead_peer, version, "sshd", bool(params.get("idle_shell_fallback")))
         warnings += idle_warnings
-    extra, _ = contributed(params.get("contributions"))
+    extra, _unused = contributed(params.get("contributions"))
     operator, count_warnings = keepalive.guard_count_max(params["settings"] or {}, version, "sshd")
     warnings += count_warnings
     return merge_settings(base, profile, idle, extra, operator), warnings, extras
@@ -452,7 +451,7 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
             unverified.append("match[%d]: %s" % (index, reason))
             continue
         block_effective = host.dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
-                                create)
+                                              create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
                            "keyword": m.keyword, "wanted": m.wanted, "effective": m.got,
@@ -587,7 +586,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
         version, params["header"], self_path=target, warnings=warnings)
     globals_text = None
     if any(name.lower() in CONNECTION_CRITERIA for block in blocks
-           for name, _ in render.criteria_pairs(block["criteria"], "match")):
+           for name, _unused in render.criteria_pairs(block["criteria"], "match")):
         globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
@@ -754,7 +753,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                 reason = ("%s failed: %s" % (action, message)) if not ok else (
                     "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
                 _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
-            live_effective, report, _ = _check_effective(
+            live_effective, report, _unused = _check_effective(
                 run, params["config_path"], settings, blocks, version, guard_user,
                 config_files.files_read(params["config_path"]), target, global_config=global_cfg)
         except ApplyFailed:
@@ -785,7 +784,7 @@ def _undo(transaction, service, previous_effective, timeout, result, reason):
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
-        serving, _ = host.wait_serving(service.endpoints(previous_effective), timeout)
+        serving, _unused = host.wait_serving(service.endpoints(previous_effective), timeout)
     else:
         serving = service.active()
     result.update(rolled_back=True, serving_after_rollback=serving)

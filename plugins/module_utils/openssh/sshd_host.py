@@ -37,7 +37,7 @@ _PRIVATE_RUN_FAILED = 97
 #: sh script: a private tmpfs on /run with an empty privilege separation directory, then sshd.
 _PRIVATE_RUN = ('mount -t tmpfs -o mode=0755,size=1m sshsuite-run /run 2>/dev/null || exit %d; '
                 'mkdir -m 0755 %s || exit %d; exec "$0" "$@"' % (_PRIVATE_RUN_FAILED, PRIVSEP_DIR,
-                                                                  _PRIVATE_RUN_FAILED))
+                                                                 _PRIVATE_RUN_FAILED))
 _private_run_works: Optional[bool] = None
 
 
@@ -50,7 +50,7 @@ def _private_run_available() -> bool:
     if _private_run_works is None:
         try:
             done = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                                   _PRIVATE_RUN, "/bin/true"], capture_output=True, timeout=10)
+                                   _PRIVATE_RUN, "/bin/true"], capture_output=True, timeout=10, check=False)
             _private_run_works = done.returncode == 0
         except (OSError, subprocess.SubprocessError):  # no unshare binary
             _private_run_works = False
@@ -139,9 +139,9 @@ def listen_endpoints(effective: Dict[str, List[str]]) -> List[Tuple[str, int]]:
     for item in effective.get("listenaddress", []):
         text = item.split()[0]
         if text.startswith("["):
-            host, _, port = text[1:].partition("]:")
+            host, _unused, port = text[1:].partition("]:")
         else:
-            host, _, port = text.rpartition(":")
+            host, _unused, port = text.rpartition(":")
         try:
             result.append((host, int(port)))
         except ValueError:
@@ -152,7 +152,7 @@ def listen_endpoints(effective: Dict[str, List[str]]) -> List[Tuple[str, int]]:
 
 
 def listening_ports(effective: Dict[str, List[str]]) -> set:
-    return {port for _, port in listen_endpoints(effective)}
+    return {port for _unused, port in listen_endpoints(effective)}
 
 
 def banner_on(address: str, port: int, timeout: float = 2.0) -> Optional[str]:
@@ -202,8 +202,8 @@ class Service:
     def _detect_name(self) -> str:
         if self.systemd:
             for candidate in ("ssh", "sshd"):
-                rc, out, _ = self.run(["systemctl", "show", "-p", "LoadState", "--value",
-                                       candidate + ".service"])
+                rc, out, _unused = self.run(["systemctl", "show", "-p", "LoadState", "--value",
+                                             candidate + ".service"])
                 if rc == 0 and out.strip() == "loaded":
                     return candidate
         return "ssh"
@@ -215,18 +215,18 @@ class Service:
     def socket_activated(self) -> bool:
         if not self.systemd:
             return False
-        rc, out, _ = self.run(["systemctl", "is-active", self.name + ".socket"])
+        rc, out, _unused = self.run(["systemctl", "is-active", self.name + ".socket"])
         return out.strip() == "active"
 
     def socket_endpoints(self) -> List[Tuple[str, int]]:
         """(address, port) the socket unit listens on: under socket activation
         they, not sshd_config's Port/ListenAddress, decide where sshd answers."""
-        rc, out, _ = self.run(["systemctl", "show", "-p", "Listen", "--value", self.name + ".socket"])
+        rc, out, _unused = self.run(["systemctl", "show", "-p", "Listen", "--value", self.name + ".socket"])
         endpoints = []
         for item in out.split():
             if item.startswith("(") or ":" not in item:
                 continue
-            address, _, port = item.rpartition(":")
+            address, _unused, port = item.rpartition(":")
             address = address.strip("[]") or "0.0.0.0"
             try:
                 endpoints.append((address, int(port)))
@@ -243,7 +243,7 @@ class Service:
         if self.systemd:
             if self.socket_activated():
                 return True
-            rc, out, _ = self.run(["systemctl", "is-active", self.name + ".service"])
+            rc, out, _unused = self.run(["systemctl", "is-active", self.name + ".service"])
             return out.strip() in ("active", "reloading")
         return self._pid() is not None
 
@@ -329,7 +329,7 @@ def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, obje
     except fileio.FileRefused as exc:
         return {"path": path, "error": str(exc)}
     if pub is None:
-        rc, out, _ = run(["ssh-keygen", "-y", "-f", path])
+        rc, out, _unused = run(["ssh-keygen", "-y", "-f", path])
         if rc != 0:
             return {"path": path, "error": "cannot read the private key"}
         pub = out.encode("ascii", "replace")
@@ -353,7 +353,7 @@ def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str,
     if rotation in (None, ""):
         return {}
     if not isinstance(rotation, dict):
-        raise OpenSSHConfigError("a mapping of key type to {phase, bits}", where)
+        raise OpenSSHConfigError("a mapping of key type to phase and bits", where)
     checked: Dict[str, Dict[str, Any]] = {}
     for key_type, item in rotation.items():
         here = "%s.%s" % (where, key_type)
@@ -459,7 +459,7 @@ def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: in
             argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[action["generate"]]
             if action["generate"] == "rsa":
                 argv += ["-b", str(action.get("bits") or rsa_bits)]
-            rc, _, err = run(argv)
+            rc, _unused, err = run(argv)
             if rc != 0:
                 raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
             for index, info in enumerate(infos):

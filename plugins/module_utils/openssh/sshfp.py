@@ -620,6 +620,6 @@ def parse_zone_fragment(text: str) -> Dict[str, Tuple[Set[Record], Optional[int]
             record = parse_record(" ".join(words[4:]))
         except OpenSSHConfigError:
             continue
-        records, _ = result.setdefault(words[0].lower(), (set(), int(words[1])))
+        records, _unused = result.setdefault(words[0].lower(), (set(), int(words[1])))
         records.add(record)
     return result

@@ -360,9 +360,9 @@ def test_check_session_warns_about_flags_forcecommand_ignores(tree):
     assert path == jail_of(tree)
     assert [(f.rule, f.level) for f in findings] == [("flags", WARN)]
     assert "-l, -u" in findings[0].message
-    _, findings = chroot.check_session(account, pattern, "internal-sftp -d /missing -l INFO")
+    _unused, findings = chroot.check_session(account, pattern, "internal-sftp -d /missing -l INFO")
     assert sorted(f.rule for f in findings) == ["dev-log", "start-directory"]
-    _, findings = chroot.check_session(account, pattern, "internal-sftp -d /upload -u 0022 -l ERROR -f AUTH -R")
+    _unused, findings = chroot.check_session(account, pattern, "internal-sftp -d /upload -u 0022 -l ERROR -f AUTH -R")
     assert [(f.rule, f.level) for f in findings] == [("flags", FAIL)]
     assert "drops '-R'" in findings[0].message
     assert chroot.check_session(account, "none", "internal-sftp") == (None, [])

@@ -11,7 +11,6 @@ step, with every record set a resolver may still hand out.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import struct
 import subprocess
