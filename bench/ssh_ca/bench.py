@@ -38,7 +38,7 @@ def playbook(name, args, extra_env=None):
     count = os.path.join(OUT, name + ".json")
     env = dict(os.environ, BENCH_COUNT_FILE=count, **(extra_env or {}))
     start = time.monotonic()
-    done = subprocess.run(["ansible-playbook"] + args, env=env, capture_output=True, text=True)
+    done = subprocess.run(["ansible-playbook"] + args, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start
     if done.returncode != 0:
         sys.exit("%s failed:\n%s\n%s" % (name, done.stdout[-3000:], done.stderr[-3000:]))
@@ -89,7 +89,7 @@ def bench_hosts(work):
         print("(module runs: remote module executions per host of the ssh_ca role; signing happens on the "
               "controller inside the same task; wall s: the play for all three hosts in parallel)")
     finally:
-        subprocess.run(["podman", "rm", "-f", "--time", "0", "--ignore"] + names, capture_output=True)
+        subprocess.run(["podman", "rm", "-f", "--time", "0", "--ignore"] + names, capture_output=True, check=False)
 
 
 def bench_signing(work, count):
@@ -110,11 +110,11 @@ def bench_signing(work, count):
     inventory = "localhost,"
     results = []
     for run in ("sign", "unchanged"):
-        _, seconds = playbook("sign-" + run, ["-i", inventory, "-c", "local", os.path.join(HERE, "sign.yml"),
-                                              "-e", "@" + data])
+        seconds = playbook("sign-" + run, ["-i", inventory, "-c", "local", os.path.join(HERE, "sign.yml"),
+                                              "-e", "@" + data])[1]
         results.append(seconds)
     with open(os.path.join(work, "state-u", "issued.jsonl")) as handle:
-        issued = sum(1 for _ in handle)
+        issued = len(handle.read().splitlines())
     print("user certificates: %d keys made in %.1f s (not part of the figure)" % (count, keygen_seconds))
     print("%-40s %8s" % ("run (one play, localhost)", "wall s"))
     print("%-40s %8.1f" % ("sign %d certificates (encrypted CA)" % count, results[0]))

@@ -27,28 +27,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca, keygen
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.ca_host import CONTROLLER_SPEC
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
-ARGUMENT_SPEC = dict(
-    host_ca=dict(type="dict", options=ca.CA_SPEC),
-    host_principals=dict(type="list", elements="str"),
-    host_principals_from_host=dict(type="bool", default=True),
-    host_validity=dict(type="str", default="52w"),
-    host_key_types=dict(type="list", elements="str", default=[]),
-    renew_fraction=dict(type="float", default=ca.DEFAULT_RENEW_FRACTION),
-    user_ca_keys=dict(type="list", elements="str", default=[]),
-    trusted_user_ca_keys_path=dict(type="path", default="/etc/ssh/ssh_ca/trusted_user_ca_keys.pub"),
-    principals=dict(type="dict"),
-    principals_directory=dict(type="path", default="/etc/ssh/auth_principals"),
-    revoked=dict(type="dict"),
-    krl_path=dict(type="path", default="/etc/ssh/ssh_ca/revoked_keys.krl"),
-    krl_content=dict(type="str"),
-    state_dir=dict(type="path"),
-    config_path=dict(type="path", default="/etc/ssh/sshd_config"),
-    reload=dict(type="bool", default=True),
-    service=dict(type="str"),
-    header=dict(type="str", default="Managed by Ansible (sshsuite.openssh.ssh_ca). Local changes will be overwritten."),
-)
+ARGUMENT_SPEC = CONTROLLER_SPEC
 
 MODULE = "sshsuite.openssh.ssh_ca_host"
 
@@ -75,24 +57,24 @@ class ActionModule(ActionBase):
     def _prepare(self, params):
         """Everything for the first module execution, built and checked on the controller."""
         args = {"config_path": params["config_path"], "reload": params["reload"], "service": params["service"],
-                "collect": bool(params["host_ca"]), "host_key_types": params["host_key_types"]}
+                "collect_host_keys": bool(params["host_ca"]), "host_key_types": params["host_key_types"]}
         user_cas = ca.ca_keys_from_data(params["user_ca_keys"], "user_ca_keys")
         if user_cas:
-            args["trusted_user_ca_keys"] = {"path": params["trusted_user_ca_keys_path"],
+            args["install_trusted_user_ca_keys"] = {"path": params["trusted_user_ca_keys_path"],
                                             "content": ca.trusted_keys_text(user_cas, params["header"])}
         if params["principals"] is not None:
-            args["principals"] = {"directory": params["principals_directory"],
+            args["install_principals"] = {"directory": params["principals_directory"],
                                   "files": ca.principals_files(params["principals"], "principals"),
                                   "exclusive": True}
         if params["krl_content"] is not None:
             if params["revoked"] is not None:
                 raise OpenSSHConfigError("give revoked (data) or krl_content (a KRL built elsewhere), not both",
                                          "krl_content")
-            args["krl"] = {"path": params["krl_path"], "content": params["krl_content"]}
+            args["install_krl"] = {"path": params["krl_path"], "content": params["krl_content"]}
         elif params["revoked"] is not None:
             revocations = ca.revocations_from_data(params["revoked"], "revoked")
             data = keygen.build_krl(ca.krl_sections(revocations, user_cas))
-            args["krl"] = {"path": params["krl_path"], "content": base64.b64encode(data).decode("ascii")}
+            args["install_krl"] = {"path": params["krl_path"], "content": base64.b64encode(data).decode("ascii")}
         return args
 
     def _requests(self, params, task_vars, first):
@@ -127,11 +109,11 @@ class ActionModule(ActionBase):
         result.update({k: v for k, v in first.items() if k not in ("host_keys", "invocation")})
         changed = bool(first.get("changed"))
         settings = {}
-        if "trusted_user_ca_keys" in args:
-            settings["TrustedUserCAKeys"] = args["trusted_user_ca_keys"]["path"]
-        if "principals" in args:
+        if "install_trusted_user_ca_keys" in args:
+            settings["TrustedUserCAKeys"] = args["install_trusted_user_ca_keys"]["path"]
+        if "install_principals" in args:
             settings["AuthorizedPrincipalsFile"] = params["principals_directory"].rstrip("/") + "/%u"
-        if "krl" in args and (first.get("krl") or {}).get("valid"):
+        if "install_krl" in args and (first.get("krl") or {}).get("valid"):
             settings["RevokedKeys"] = params["krl_path"]
 
         if params["host_ca"]:
@@ -148,7 +130,7 @@ class ActionModule(ActionBase):
                 with ca.signer_for(params["host_ca"], host_ca, "host_ca") as signer:
                     ca.sign_planned(due, signer, registry, host_ca, now)
                 executions += 1
-                second = self._module({"certificates": [{"path": d["name"], "content": d["certificate"].text()}
+                second = self._module({"install_certificates": [{"path": d["name"], "content": d["certificate"].text()}
                                                         for d in due],
                                        "config_path": params["config_path"], "reload": params["reload"],
                                        "service": params["service"]}, task_vars)

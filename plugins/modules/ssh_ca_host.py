@@ -38,13 +38,31 @@ attributes:
 options:
   host_ca:
     description:
-      - The host CA on the controller. Without it, no host certificates are managed.
-      - C(public_key) is the public key text or a controller path (default C(<private_key>.pub)); C(private_key) a
-        controller path; C(passphrase) its passphrase (for example from Ansible Vault), given to C(ssh-add) through
-        C(SSH_ASKPASS), never on a command line or in a file; C(pkcs11_provider) a PKCS#11 library whose token holds
-        the key (the PIN as C(passphrase)); C(agent_socket) an agent that already holds it; C(signature_algorithm)
-        for RSA CAs (default C(rsa-sha2-512)).
+      - The host CA on the controller. Without it, no host certificates are managed. Its private key and passphrase
+        never leave the controller.
     type: dict
+    suboptions:
+      public_key:
+        description: The CA public key, as text or a controller path. Default C(<private_key>.pub).
+        type: str
+      private_key:
+        description: Controller path of the CA private key.
+        type: path
+      passphrase:
+        description:
+          - Passphrase of the private key (for example from Ansible Vault), or the PIN of the PKCS#11 token. It reaches
+            C(ssh-add) through C(SSH_ASKPASS), never a command line or a file.
+        type: str
+      pkcs11_provider:
+        description: A PKCS#11 library whose token holds the CA key (loaded into the private agent with C(ssh-add -s)).
+        type: path
+      agent_socket:
+        description: An ssh-agent that already holds the CA key.
+        type: path
+      signature_algorithm:
+        description: Signature algorithm of an RSA CA (default C(rsa-sha2-512); never C(ssh-rsa)).
+        type: str
+        choices: [rsa-sha2-256, rsa-sha2-512, ssh-ed25519]
   host_principals:
     description:
       - Names and addresses in the host certificates (what clients type). Default the inventory name and
@@ -117,6 +135,64 @@ options:
     description: Comment line at the top of the trusted CA keys file.
     type: str
     default: Managed by Ansible (sshsuite.openssh.ssh_ca). Local changes will be overwritten.
+  install_trusted_user_ca_keys:
+    description: Internal, set by the action plugin - the trusted CA keys file it built.
+    type: dict
+    suboptions:
+      path:
+        description: Where the file goes.
+        type: path
+        required: true
+      content:
+        description: The file's text.
+        type: str
+        required: true
+  install_principals:
+    description: Internal, set by the action plugin - the principals files it built.
+    type: dict
+    suboptions:
+      directory:
+        description: The principals directory.
+        type: path
+        required: true
+      files:
+        description: Account -> file text.
+        type: dict
+        required: true
+      exclusive:
+        description: Remove the files of accounts not listed.
+        type: bool
+        default: true
+  install_krl:
+    description: Internal, set by the action plugin - the KRL it built (or O(krl_content)).
+    type: dict
+    suboptions:
+      path:
+        description: Where the KRL goes.
+        type: path
+        required: true
+      content:
+        description: The KRL in base64.
+        type: str
+        required: true
+  install_certificates:
+    description: Internal, set by the action plugin - host certificates it signed.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: C(<host key>-cert.pub) of a host key sshd uses.
+        type: path
+        required: true
+      content:
+        description: The certificate text.
+        type: str
+        required: true
+  collect_host_keys:
+    description: Internal, set by the action plugin - return the host keys sshd uses and their certificates.
+    type: bool
+    default: false
 seealso:
   - module: sshsuite.openssh.ssh_ca_sign
   - module: sshsuite.openssh.sshd_config

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """install_certs.py '{"name": "certificate text", ...}': write /root/.ssh/ca_<name>-cert.pub when it differs.
 
 One command for every certificate (instead of one copy task per file). Prints the names written."""

@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
 """Create a CA key for the lab: make_ca.py PATH [--vault VAULT PASSWORD_FILE].
 
 With --vault the key is encrypted with the lab passphrase, which reaches
 ssh-keygen through SSH_ASKPASS (never argv), as the collection does it.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,4 +31,4 @@ try:
         argv += ["-N", ""]
     subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, check=True, start_new_session=True)
 finally:
-    subprocess.run(["rm", "-rf", workdir])
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Watch for the lab CA passphrase while the role signs.
 
 watch_secret.py VAULT PASSWORD_FILE STATE_DIR ROOTS...
@@ -26,7 +25,7 @@ samples, ps_hits = 0, []
 stop = os.path.join(state, "stop")
 deadline = start + 3600
 while not os.path.exists(stop) and time.time() < deadline:
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True).stdout
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, check=False).stdout
     samples += 1
     if needle in out:
         ps_hits += [line.decode(errors="replace")[:200] for line in out.splitlines() if needle in line]

@@ -58,7 +58,7 @@ def suite(host):
 def seen(host, suite):
     address = ADDRESSES[suite]
     start = host.run("date +%s").stdout.strip()
-    result = host.run("lab-logins %s" % shlex.quote(json.dumps(probes(address))))
+    result = host.run("python3 /usr/local/bin/lab-logins %s" % shlex.quote(json.dumps(probes(address))))
     assert result.rc == 0, result.stderr
     time.sleep(1)
     log = host.run("journalctl --no-pager -o cat --since @%s -t sshd -t sshd-session -t sshd-auth" % start).stdout

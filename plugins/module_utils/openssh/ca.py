@@ -327,8 +327,8 @@ def renewal_reasons(existing: Optional[keys.PublicKey], request: CertRequest, ca
     if cert.signature_key.blob != ca.blob:
         reasons.append("signed by another CA (%s, now %s)" % (cert.signature_key.fingerprint, ca.fingerprint))
     if set(cert.principals) != set(request.principals):
-        reasons.append("principals changed (%s -> %s)" % (",".join(sorted(cert.principals)),
-                                                         ",".join(sorted(request.principals))))
+        reasons.append("principals changed (%s -> %s)"
+                       % (",".join(sorted(cert.principals)), ",".join(sorted(request.principals))))
     if cert.key_id != request.key_id:
         reasons.append("key ID changed (%r -> %r)" % (cert.key_id, request.key_id))
     if cert.option_values(True) != request.critical:
@@ -340,15 +340,15 @@ def renewal_reasons(existing: Optional[keys.PublicKey], request: CertRequest, ca
     window = request.window
     if window.fixed:
         if (cert.valid_after, cert.valid_before) != (window.after, window.before):
-            reasons.append("validity changed (%s to %s -> %s)" % (iso(cert.valid_after), iso(cert.valid_before),
-                                                                   window.describe()))
+            reasons.append("validity changed (%s to %s -> %s)"
+                           % (iso(cert.valid_after), iso(cert.valid_before), window.describe()))
     else:
         after, before = window.at(now)
         span = before - after if before < FOREVER else FOREVER
         have = cert.valid_before - cert.valid_after if cert.valid_before < FOREVER else FOREVER
         if span != have:
-            reasons.append("validity changed (%s -> %s)" % ("forever" if have >= FOREVER else "%d s" % have,
-                                                           window.describe()))
+            had = "forever" if have >= FOREVER else "%d s" % have
+            reasons.append("validity changed (%s -> %s)" % (had, window.describe()))
         elif cert.valid_before < FOREVER:
             elapsed = (now - cert.valid_after) / float(have)
             if elapsed >= renew_fraction:
@@ -673,7 +673,7 @@ def principals_by_group(group_names: Sequence[str], per_group: Any, explicit: An
 
     if per_group not in (None, ""):
         if not isinstance(per_group, Mapping):
-            raise OpenSSHConfigError("expected a mapping of group -> {account: [principals]}", "principals_per_group")
+            raise OpenSSHConfigError("expected a mapping of group -> account -> principals", "principals_per_group")
         member = set(group_names) | {"all"}
         for group in sorted(per_group, key=str):
             if group in member:

@@ -30,6 +30,7 @@ import socket
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
+    ca,
     fileio,
     keygen,
     keys,
@@ -42,30 +43,51 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
     OpenSSHConfigError,
 )
 
-ARGUMENT_SPEC: Dict[str, Any] = dict(
-    trusted_user_ca_keys=dict(type="dict", options=dict(
+#: what a play gives the ssh_ca_host action (checked on the controller; the module accepts it too)
+CONTROLLER_SPEC: Dict[str, Any] = dict(
+    host_ca=dict(type="dict", options=ca.CA_SPEC),
+    host_principals=dict(type="list", elements="str"),
+    host_principals_from_host=dict(type="bool", default=True),
+    host_validity=dict(type="str", default="52w"),
+    host_key_types=dict(type="list", elements="str", default=[], no_log=False),
+    renew_fraction=dict(type="float", default=ca.DEFAULT_RENEW_FRACTION),
+    user_ca_keys=dict(type="list", elements="str", default=[], no_log=False),
+    trusted_user_ca_keys_path=dict(type="path", default="/etc/ssh/ssh_ca/trusted_user_ca_keys.pub", no_log=False),
+    principals=dict(type="dict"),
+    principals_directory=dict(type="path", default="/etc/ssh/auth_principals"),
+    revoked=dict(type="dict"),
+    krl_path=dict(type="path", default="/etc/ssh/ssh_ca/revoked_keys.krl"),
+    krl_content=dict(type="str"),
+    state_dir=dict(type="path"),
+    config_path=dict(type="path", default="/etc/ssh/sshd_config"),
+    reload=dict(type="bool", default=True),
+    service=dict(type="str"),
+    header=dict(type="str", default="Managed by Ansible (sshsuite.openssh.ssh_ca). Local changes will be overwritten."),
+)
+
+#: what the action plugin sends the host (built and checked on the controller)
+HOST_SPEC: Dict[str, Any] = dict(
+    install_trusted_user_ca_keys=dict(type="dict", no_log=False, options=dict(
         path=dict(type="path", required=True),
         content=dict(type="str", required=True),
     )),
-    principals=dict(type="dict", options=dict(
+    install_principals=dict(type="dict", options=dict(
         directory=dict(type="path", required=True),
         files=dict(type="dict", required=True),
         exclusive=dict(type="bool", default=True),
     )),
-    krl=dict(type="dict", options=dict(
+    install_krl=dict(type="dict", options=dict(
         path=dict(type="path", required=True),
         content=dict(type="str", required=True),
     )),
-    certificates=dict(type="list", elements="dict", default=[], options=dict(
+    install_certificates=dict(type="list", elements="dict", default=[], options=dict(
         path=dict(type="path", required=True),
         content=dict(type="str", required=True),
     )),
-    collect=dict(type="bool", default=False),
-    host_key_types=dict(type="list", elements="str", default=[]),
-    config_path=dict(type="path", default="/etc/ssh/sshd_config"),
-    reload=dict(type="bool", default=True),
-    service=dict(type="str"),
+    collect_host_keys=dict(type="bool", default=False),
 )
+
+ARGUMENT_SPEC: Dict[str, Any] = dict(CONTROLLER_SPEC, **HOST_SPEC)
 
 FILE_MODE = 0o644
 DIRECTORY_MODE = 0o755
@@ -203,7 +225,7 @@ def collect_host_keys(run, effective: Mapping[str, List[str]], types: List[str])
         path = path.strip()
         if not path.startswith("/"):
             continue
-        key, _ = sshfp_host.load_public_key(path, run)
+        key = sshfp_host.load_public_key(path, run)[0]
         if key is None:
             continue
         family = key.key_type.family
@@ -225,37 +247,37 @@ def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: b
           backup=None) -> Dict[str, Any]:
     result: Dict[str, Any] = {"changed": False, "warnings": []}
     trusted = None
-    spec = params.get("trusted_user_ca_keys")
+    spec = params.get("install_trusted_user_ca_keys")
     if spec:
-        path = text.check_path(spec["path"], "trusted_user_ca_keys.path")
+        path = text.check_path(spec["path"], "install_trusted_user_ca_keys.path")
         for line in text.split_lines(spec["content"]):
-            text.check_text(line, "trusted_user_ca_keys.content")
+            text.check_text(line, "install_trusted_user_ca_keys.content")
         trusted = spec["content"].encode("utf-8")
         changed = _ensure(path, trusted, check_mode)
         result["trusted_user_ca_keys"] = {"path": path, "changed": changed}
         result["changed"] |= changed
-    if params.get("principals"):
-        report = _principals(params["principals"], check_mode)
+    if params.get("install_principals"):
+        report = _principals(params["install_principals"], check_mode)
         result["principals"] = report
         result["changed"] |= bool(report["changed"] or report["removed"])
-    if params.get("krl"):
-        report = _krl(run, params["krl"], trusted, check_mode)
+    if params.get("install_krl"):
+        report = _krl(run, params["install_krl"], trusted, check_mode)
         result["krl"] = report
         result["changed"] |= report["changed"]
 
     effective = None
-    if params.get("collect") or params.get("certificates"):
+    if params.get("collect_host_keys") or params.get("install_certificates"):
         effective = sshd_host.dump_effective(run, params["config_path"], create=not check_mode)
-    if params.get("collect"):
+    if params.get("collect_host_keys"):
         result["host_keys"] = collect_host_keys(run, effective, params.get("host_key_types") or [])
         result["hostname"] = socket.gethostname()
         result["fqdn"] = socket.getfqdn()
 
     installed = []
-    if params.get("certificates"):
+    if params.get("install_certificates"):
         allowed = {path.strip() + CERT_SUFFIX for path in effective.get("hostkey", [])}
-        for index, item in enumerate(params["certificates"]):
-            where = "certificates[%d]" % index
+        for index, item in enumerate(params["install_certificates"]):
+            where = "install_certificates[%d]" % index
             path = text.check_path(item["path"], where + ".path")
             if path not in allowed:
                 raise OpenSSHConfigError("%s is not <host key>%s of a HostKey sshd uses; refusing to write it"

@@ -77,7 +77,7 @@ def local_run(argv: Sequence[str], env: Optional[Mapping[str, str]] = None,
     """Run a command on the controller: C locale, UTC, no tty, stdin /dev/null."""
     try:
         done = subprocess.run(list(argv), env=_environment(env), stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout, start_new_session=True)
+                              capture_output=True, text=True, timeout=timeout, start_new_session=True, check=False)
     except FileNotFoundError:
         return 127, "", "%s: command not found" % argv[0]
     except subprocess.TimeoutExpired:
@@ -110,7 +110,7 @@ def validity_argument(valid_after: int, valid_before: int) -> Optional[str]:
 class Agent(object):
     """A private ssh-agent: socket in a 0700 mkdtemp directory, killed by PID on close."""
 
-    def __init__(self, lifetime: int = AGENT_KEY_LIFETIME, start_timeout: float = 10.0):
+    def __init__(self, lifetime: int = AGENT_KEY_LIFETIME, start_timeout: float = 30.0):
         self.lifetime = lifetime
         self.directory = tempfile.mkdtemp(prefix="sshsuite-ca-")
         os.chmod(self.directory, 0o700)

@@ -181,15 +181,15 @@ def test_serials_start_at_one_and_are_never_reused(lab):
 
 def _allocate_many(directory, count, queue):
     registry = ca.Registry(directory)
-    queue.put([registry.allocate(1) for _ in range(count)])
+    queue.put([registry.allocate(1) for unused in range(count)])
 
 
 def test_parallel_forks_never_share_a_serial(tmp_path):
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_allocate_many, args=(str(tmp_path), 40, queue)) for _ in range(4)]
+    workers = [multiprocessing.Process(target=_allocate_many, args=(str(tmp_path), 40, queue)) for unused in range(4)]
     for worker in workers:
         worker.start()
-    serials = sum((queue.get(timeout=60) for _ in workers), [])
+    serials = sum((queue.get(timeout=60) for unused in workers), [])
     for worker in workers:
         worker.join()
     assert sorted(serials) == list(range(1, 161))
@@ -234,13 +234,13 @@ def test_krl_sections_per_ca(lab):
 # -- files and filters' helpers ----------------------------------------------------------------
 
 def test_principals_files_and_groups():
-    assert ca.principals_files({"alice": ["alice", "ops"], "deploy": []}, "p") == {"alice": "alice\nops\n",
-                                                                                     "deploy": ""}
+    expected = {"alice": "alice\nops\n", "deploy": ""}
+    assert ca.principals_files({"alice": ["alice", "ops"], "deploy": []}, "p") == expected
     with pytest.raises(OpenSSHConfigError):
         ca.principals_files({"../root": ["x"]}, "p")
-    merged = ca.principals_by_group(["web"], {"all": {"alice": ["alice"]}, "web": {"deploy": ["web-deploy"],
-                                                                                   "alice": ["ops"]},
-                                               "db": {"deploy": ["db-deploy"]}}, {"alice": ["alice", "x"]})
+    per_group = {"all": {"alice": ["alice"]}, "web": {"deploy": ["web-deploy"], "alice": ["ops"]},
+                 "db": {"deploy": ["db-deploy"]}}
+    merged = ca.principals_by_group(["web"], per_group, {"alice": ["alice", "x"]})
     assert merged == {"alice": ["alice", "ops", "x"], "deploy": ["web-deploy"]}
 
 

@@ -43,9 +43,12 @@ def fake_run(hostkeys, hostcerts=()):
 
 
 def params(**items):
-    base = {"trusted_user_ca_keys": None, "principals": None, "krl": None, "certificates": [], "collect": False,
-            "host_key_types": [], "config_path": "/nonexistent", "reload": False, "service": None}
-    base.update(items)
+    base = {"install_trusted_user_ca_keys": None, "install_principals": None, "install_krl": None,
+            "install_certificates": [], "collect_host_keys": False, "host_key_types": [],
+            "config_path": "/nonexistent", "reload": False, "service": None}
+    renamed = {"trusted_user_ca_keys": "install_trusted_user_ca_keys", "principals": "install_principals",
+               "krl": "install_krl", "certificates": "install_certificates", "collect": "collect_host_keys"}
+    base.update({renamed.get(name, name): value for name, value in items.items()})
     return base
 
 

@@ -145,7 +145,7 @@ def test_rsa_ca_signs_with_rsa_sha2_512(tmp_path, user_key):
         text = signer.sign([keygen.SignJob(user_key, "r", 1, ["r"], 0, keygen.FOREVER, False)])[0]
     (tmp_path / "r-cert.pub").write_text(text + "\n")
     listing = subprocess.run(["ssh-keygen", "-L", "-f", str(tmp_path / "r-cert.pub")], capture_output=True,
-                             text=True).stdout
+                             text=True, check=True).stdout
     assert "using rsa-sha2-512" in listing
 
 
