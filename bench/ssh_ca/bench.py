@@ -110,8 +110,8 @@ def bench_signing(work, count):
     inventory = "localhost,"
     results = []
     for run in ("sign", "unchanged"):
-        seconds = playbook("sign-" + run, ["-i", inventory, "-c", "local", os.path.join(HERE, "sign.yml"),
-                                              "-e", "@" + data])[1]
+        argv = ["-i", inventory, "-c", "local", os.path.join(HERE, "sign.yml"), "-e", "@" + data]
+        seconds = playbook("sign-" + run, argv)[1]
         results.append(seconds)
     with open(os.path.join(work, "state-u", "issued.jsonl")) as handle:
         issued = len(handle.read().splitlines())

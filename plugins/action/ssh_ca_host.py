@@ -60,12 +60,14 @@ class ActionModule(ActionBase):
                 "collect_host_keys": bool(params["host_ca"]), "host_key_types": params["host_key_types"]}
         user_cas = ca.ca_keys_from_data(params["user_ca_keys"], "user_ca_keys")
         if user_cas:
-            args["install_trusted_user_ca_keys"] = {"path": params["trusted_user_ca_keys_path"],
-                                            "content": ca.trusted_keys_text(user_cas, params["header"])}
+            args["install_trusted_user_ca_keys"] = {
+                "path": params["trusted_user_ca_keys_path"],
+                "content": ca.trusted_keys_text(user_cas, params["header"])}
         if params["principals"] is not None:
-            args["install_principals"] = {"directory": params["principals_directory"],
-                                  "files": ca.principals_files(params["principals"], "principals"),
-                                  "exclusive": True}
+            args["install_principals"] = {
+                "directory": params["principals_directory"],
+                "files": ca.principals_files(params["principals"], "principals"),
+                "exclusive": True}
         if params["krl_content"] is not None:
             if params["revoked"] is not None:
                 raise OpenSSHConfigError("give revoked (data) or krl_content (a KRL built elsewhere), not both",
@@ -130,10 +132,9 @@ class ActionModule(ActionBase):
                 with ca.signer_for(params["host_ca"], host_ca, "host_ca") as signer:
                     ca.sign_planned(due, signer, registry, host_ca, now)
                 executions += 1
-                second = self._module({"install_certificates": [{"path": d["name"], "content": d["certificate"].text()}
-                                                        for d in due],
-                                       "config_path": params["config_path"], "reload": params["reload"],
-                                       "service": params["service"]}, task_vars)
+                install = [{"path": d["name"], "content": d["certificate"].text()} for d in due]
+                second = self._module({"install_certificates": install, "config_path": params["config_path"],
+                                       "reload": params["reload"], "service": params["service"]}, task_vars)
                 if second.get("failed"):
                     second.setdefault("msg", "installing the host certificates failed")
                     result.update(second)
