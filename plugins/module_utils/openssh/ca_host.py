@@ -18,7 +18,7 @@
    reload, because OpenSSH 10.0 keeps serving the old certificate until then.
 
 Every file goes through fileio.py; every ssh-keygen command of the CA through keygen.py; the
-host keys sshd serves are loaded as sshfp_host.py loads them (one reader for both).
+host keys sshd serves are loaded with sshd_host.load_public_key (one reader for the CA, SSHFP and facts).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     keygen,
     keys,
     sshd_host,
-    sshfp_host,
     text,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -225,7 +224,7 @@ def collect_host_keys(run, effective: Mapping[str, List[str]], types: List[str])
         path = path.strip()
         if not path.startswith("/"):
             continue
-        key = sshfp_host.load_public_key(path, run)[0]
+        key = sshd_host.load_public_key(path, run)[0]
         if key is None:
             continue
         family = key.key_type.family

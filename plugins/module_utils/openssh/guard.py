@@ -43,7 +43,14 @@ import re
 import stat
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, config_files, fileio, keys, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
+    chroot,
+    config_files,
+    fileio,
+    keygen,
+    keys,
+    sshd_host,
+)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 
@@ -365,15 +372,17 @@ def revoked_keys_check(run: Runner, path: str, key: Optional[Mapping[str, Any]],
         return "RevokedKeys %s does not exist: sshd would refuse every public key, authorized_keys included" % path, \
             None
     if data.startswith(KRL_MAGIC):
-        probe_text = (key or {}).get("text") or _any_host_public_key()
-        if probe_text is None:
+        valid, reason = keygen.krl_listing(run, path)
+        if not valid:
+            return ("RevokedKeys %s is not a valid KRL (%s): sshd would refuse every public key" % (path, reason)), \
+                None
+        if not (key and key.get("text")):
             return None, None
-        work.write("krl-probe.pub", (probe_text + "\n").encode("ascii"), mode=0o600)
-        rc, out, err = run(["ssh-keygen", "-Q", "-f", path, os.path.join(work.path, "krl-probe.pub")])
-        if rc not in (0, 1):
-            return ("RevokedKeys %s is not a valid KRL (%s): sshd would refuse every public key"
-                    % (path, (err or out).strip())), None
-        return None, (rc == 1 if key and key.get("text") else None)
+        work.write("krl-probe.pub", (key["text"] + "\n").encode("ascii"), mode=0o600)
+        try:
+            return None, keygen.krl_revokes(run, path, os.path.join(work.path, "krl-probe.pub"))
+        except keygen.KeygenError as exc:
+            return "RevokedKeys %s could not be checked: %s" % (path, exc), None
     blobs = set()
     for number, line in keys.iter_key_texts(data.decode("utf-8", "replace")):
         blob = keys.blob_of_line(line)
@@ -382,14 +391,6 @@ def revoked_keys_check(run: Runner, path: str, key: Optional[Mapping[str, Any]],
                     "every public key" % (path, number)), None
         blobs.add(blob)
     return None, (key["blob"] in blobs if key and key.get("blob") else None)
-
-
-def _any_host_public_key() -> Optional[str]:
-    for path in sorted(glob.glob("/etc/ssh/ssh_host_*_key.pub")):
-        data = fileio.read_file(path, owners=None)
-        if data:
-            return data.decode("ascii", "replace").strip()
-    return None
 
 
 def _referenced(keyword: str, path: str, problems: List[str]) -> Optional[bytes]:

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: sshsuite.openssh contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every ssh-keygen, ssh-agent and ssh-add command of the certificate authority.
+"""Every ssh-keygen, ssh-agent and ssh-add command of the collection.
+
+The certificate authority's signing and KRLs, and the host-side commands of
+the other modules (host key generation, deriving a public key, listing a
+known_hosts candidate): one file, so each command is written once.
 
 One file runs them all, so the rules below hold everywhere:
 
@@ -411,3 +415,35 @@ def krl_revokes(run: Runner, krl_path: str, key_path: str) -> bool:
     if rc == 1 and "REVOKED" in out:
         return True
     raise KeygenError("ssh-keygen -Q could not check %s against %s: %s" % (key_path, krl_path, (err or out).strip()))
+
+
+# ---------------------------------------------------------------------------
+# Host keys and key files (sshd and client modules)
+# ---------------------------------------------------------------------------
+
+#: ssh-keygen arguments per host key type the sshd role generates
+HOST_KEY_TYPES = {"ed25519": ["-t", "ed25519"], "rsa": ["-t", "rsa"], "ecdsa": ["-t", "ecdsa", "-b", "256"]}
+
+
+def generate_host_key(run: Runner, path: str, key_type: str, rsa_bits: int) -> None:
+    """A new host key without passphrase or comment at ``path`` (and ``path.pub``)."""
+    argv = [KEYGEN, "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[key_type]
+    if key_type == "rsa":
+        argv += ["-b", str(rsa_bits)]
+    rc, out, err = run(argv)
+    if rc != 0:
+        raise KeygenError("ssh-keygen failed for %s: %s" % (path, (err or out).strip()), "host_keys")
+
+
+def public_of(run: Runner, path: str) -> str:
+    """The public key of the private key file ``path`` (``ssh-keygen -y``), for formats the parser lacks."""
+    rc, out, err = run([KEYGEN, "-y", "-f", path])
+    if rc != 0:
+        raise KeygenError("ssh-keygen -y cannot read %s: %s" % (path, (err or out).strip()), path)
+    return out.strip()
+
+
+def fingerprint_lines(run: Runner, path: str) -> Tuple[int, List[str], str]:
+    """(rc, the lines ``ssh-keygen -l -f path`` prints, its error text): one line per key it read."""
+    rc, out, err = run([KEYGEN, "-l", "-f", path])
+    return rc, [line for line in out.split("\n") if line.strip()], (err or out).strip()

@@ -53,6 +53,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     effective as eff,
     fileio,
     keepalive,
+    keygen,
     known_hosts as kh,
     render,
     values,
@@ -908,13 +909,12 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             text, report = kh.build(entries, live.decode("utf-8", "replace") if live is not None else None,
                                     known["exclusive"], known["hash"])
             work.write("known_hosts", text.encode("utf-8"), mode=0o600)
-            rc, out, err = run(["ssh-keygen", "-l", "-f", work.file_path("known_hosts")])
+            rc, listed, detail = keygen.fingerprint_lines(run, work.file_path("known_hosts"))
             plain_lines = [line for line in split_lines(text)
                            if line.strip() and not line.lstrip().startswith(("#", "@"))]
-            listed = [line for line in split_lines(out) if line.strip()]
             if plain_lines and (rc != 0 or len(listed) != len(plain_lines)):
                 failures.append("ssh-keygen -l read %d of the %d key lines of the new %s: %s"
-                                % (len(listed), len(plain_lines), path, (err or out).strip()[:300]))
+                                % (len(listed), len(plain_lines), path, detail[:300]))
             result["known_hosts"] = dict(report, path=path)
             data = text.encode("utf-8")
             plans.append({"kind": "known_hosts", "path": path, "data": data, "live": live,

@@ -18,7 +18,8 @@ import subprocess
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import effective as eff, fileio, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import effective as eff, fileio, keygen, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -304,42 +305,58 @@ class Service:
 # Host keys
 # ---------------------------------------------------------------------------
 
-HOST_KEY_TYPES = {
-    "ed25519": ["-t", "ed25519"],
-    "rsa": ["-t", "rsa"],
-    "ecdsa": ["-t", "ecdsa", "-b", "256"],
-}
+HOST_KEY_TYPES = keygen.HOST_KEY_TYPES
 
 
 def host_key_path(key_type: str, directory: str = "/etc/ssh") -> str:
     return os.path.join(directory, "ssh_host_%s_key" % key_type)
 
 
-def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, object]]:
-    """bits, fingerprint and type of an existing key, or None when there is no key.
+def _read_key_text(path: str) -> Optional[str]:
+    data = fileio.read_file(path, owners=(0,))
+    if data is None:
+        return None
+    return data.decode("ascii", "replace")
 
-    The public half comes from ``path.pub``; when that is missing it is
-    derived with ``ssh-keygen -y`` and written next to the key only when
-    ``write_pub`` (never in check mode).
+
+def load_public_key(path: str, run: Runner, agent: bool = False) -> Tuple[Optional[keys.PublicKey], List[str]]:
+    """The public key sshd serves from the HostKey file ``path`` (None: no such file) and warnings."""
+    warnings: List[str] = []
+    private = _read_key_text(path)
+    pub_text = _read_key_text(path + ".pub")
+    pub = keys.parse_public_key(split_lines(pub_text)[0], path + ".pub") \
+        if pub_text and pub_text.strip() else None
+    if private is None:
+        if agent and pub is not None:
+            return pub, warnings
+        return None, warnings
+    key = keys.public_key_from_private(private, path)
+    if key is None:
+        key = keys.parse_public_key(keygen.public_of(run, path), path)
+    if pub is not None and pub.blob != key.blob:
+        warnings.append("%s.pub does not match the private key %s; sshd serves the private key's public half "
+                        "(%s), which the records describe; fix or remove the .pub file"
+                        % (path, path, key.fingerprint))
+    return key, warnings
+
+
+def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, object]]:
+    """bits, fingerprint and type of an existing host key, or None when there is no key.
+
+    The key is what sshd serves (load_public_key: the private key's public
+    half). A missing ``.pub`` is written beside it only when ``write_pub``
+    (never in check mode).
     """
     if fileio.file_stat(path) is None:
         return None
     try:
-        pub = fileio.read_file(path + ".pub")
-    except fileio.FileRefused as exc:
+        key, _unused = load_public_key(path, run)
+    except (OpenSSHConfigError, OSError) as exc:
         return {"path": path, "error": str(exc)}
-    if pub is None:
-        rc, out, _unused = run(["ssh-keygen", "-y", "-f", path])
-        if rc != 0:
-            return {"path": path, "error": "cannot read the private key"}
-        pub = out.encode("ascii", "replace")
-        if write_pub:
-            fileio.write_file(path + ".pub", pub, 0, 0, 0o644)
-    # Parsed in-process with the collection's key parser: no ssh-keygen per key.
-    try:
-        key = keys.parse_public_key(pub.decode("ascii", "replace").strip(), path + ".pub")
-    except OpenSSHConfigError as exc:
-        return {"path": path, "error": str(exc)}
+    if key is None:
+        return None
+    if write_pub and fileio.file_stat(path + ".pub") is None:
+        fileio.write_file(path + ".pub", (key.text() + "\n").encode("ascii"), 0, 0, 0o644)
     return {"path": path, "bits": key.bits, "fingerprint": keys.fingerprint_sha256(key.blob),
             "type": key.type_name}
 
@@ -456,12 +473,7 @@ def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: in
             if transaction is not None:
                 transaction.snapshot(path)
                 transaction.snapshot(path + ".pub")
-            argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[action["generate"]]
-            if action["generate"] == "rsa":
-                argv += ["-b", str(action.get("bits") or rsa_bits)]
-            rc, _unused, err = run(argv)
-            if rc != 0:
-                raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
+            keygen.generate_host_key(run, path, action["generate"], action.get("bits") or rsa_bits)
             for index, info in enumerate(infos):
                 if info.get("path") == path:
                     infos[index] = dict(key_info(run, path, write_pub=True) or {}, generated=True)

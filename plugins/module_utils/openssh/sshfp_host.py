@@ -21,8 +21,6 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
-    effective as eff,
-    fileio,
     keys,
     sshd_host,
     sshfp,
@@ -35,50 +33,11 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
 Runner = sshd_host.Runner
 
 
-def _read_text(path: str) -> Optional[str]:
-    data = fileio.read_file(path, owners=(0,))
-    if data is None:
-        return None
-    return data.decode("ascii", "replace")
-
-
-def load_public_key(path: str, run: Runner, agent: bool = False) -> Tuple[Optional[keys.PublicKey], List[str]]:
-    """The public key sshd serves from the HostKey file ``path`` (None: no such file) and warnings."""
-    warnings: List[str] = []
-    private = _read_text(path)
-    pub_text = _read_text(path + ".pub")
-    pub = keys.parse_public_key(textcheck.split_lines(pub_text)[0], path + ".pub") \
-        if pub_text and pub_text.strip() else None
-    if private is None:
-        if agent and pub is not None:
-            return pub, warnings
-        return None, warnings
-    key = keys.public_key_from_private(private, path)
-    if key is None:
-        rc, out, err = run(["ssh-keygen", "-y", "-f", path])
-        if rc != 0:
-            raise OpenSSHConfigError("ssh-keygen -y cannot read the host key: %s" % (err or out).strip(), path)
-        key = keys.parse_public_key(out.strip(), path)
-    if pub is not None and pub.blob != key.blob:
-        warnings.append("%s.pub does not match the private key %s; sshd serves the private key's public half "
-                        "(%s), which the records describe; fix or remove the .pub file"
-                        % (path, path, key.fingerprint))
-    return key, warnings
-
-
-def effective_config(run: Runner, config: str, sshd: str) -> Dict[str, List[str]]:
-    argv = sshd_host.sshd_argv(["-T", "-f", config], sshd, create=False)
-    rc, out, err = run(argv)
-    if rc != 0:
-        raise OpenSSHConfigError("sshd -T failed on %s: %s" % (config, (err or out).strip()[:500]), "config")
-    return eff.parse_dump(out)
-
-
 def _host_keys(paths: Sequence[str], run: Runner, where: str, warnings: List[str]) -> List[sshfp.HostKey]:
     result = []
     for index, path in enumerate(paths):
         textcheck.check_path(path, "%s[%d]" % (where, index))
-        key, more = load_public_key(path, run)
+        key, more = sshd_host.load_public_key(path, run)
         warnings.extend(more)
         if key is None:
             raise OpenSSHConfigError("%s does not exist (generate the key before publishing its record)" % path,
@@ -125,12 +84,12 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
     sshd = params.get("sshd") or sshd_host.SSHD
     warnings: List[str] = []
 
-    effective = effective_config(run, config, sshd)
+    effective = sshd_host.dump_effective(run, config, create=False, sshd=sshd)
     agent = (effective.get("hostkeyagent") or ["none"])[0] not in ("none", "")
     loaded: Dict[str, Optional[keys.PublicKey]] = {}
     for path in effective.get("hostkey", []):
         if path not in loaded:
-            key, more = load_public_key(path, run, agent)
+            key, more = sshd_host.load_public_key(path, run, agent)
             warnings.extend(more)
             loaded[path] = key
     served, skipped = sshfp.served_keys(effective, loaded)
