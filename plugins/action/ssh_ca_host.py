@@ -79,14 +79,16 @@ class ActionModule(ActionBase):
             args["install_krl"] = {"path": params["krl_path"], "content": base64.b64encode(data).decode("ascii")}
         return args
 
-    def _requests(self, params, task_vars, first):
-        names = params["host_principals"]
-        if not names:
-            names = [task_vars.get("inventory_hostname"), task_vars.get("ansible_host")]
-        names = list(names)
-        if params["host_principals_from_host"]:
-            names += [first.get("hostname"), first.get("fqdn")]
-        principals = ca.host_principals(names, "host_principals")
+    def _requests(self, params, task_vars, first, warnings=None):
+        # The names come from the controller's data; the host's own report is only a candidate
+        # (root there, or its reverse DNS, chooses it) and is signed only when the data allows it.
+        reported = [first.get("hostname"), first.get("fqdn")] if params["host_principals_from_host"] else []
+        principals, refused = ca.host_certificate_principals(
+            params["host_principals"], task_vars.get("inventory_hostname"), task_vars.get("ansible_host"),
+            reported, ca.check_domains(params["host_principal_domains"], "host_principal_domains"),
+            "host_principals")
+        if warnings is not None:
+            warnings.extend(refused)
         window = ca.window_from_data(params["host_validity"], None, None, "host_validity")
         requests, existing = [], {}
         # sorted by path: sshd -T lists keys in config order, which the sshd role may change
@@ -102,6 +104,9 @@ class ActionModule(ActionBase):
     def _run(self, params, task_vars, result):
         check_mode = self._task.check_mode
         fraction = ca.check_fraction(params["renew_fraction"], "renew_fraction")
+        if params["host_ca"]:
+            # refuse bad principal data before the host is touched
+            self._requests(params, task_vars, {})
         args = self._prepare(params)
         first = self._module(args, task_vars)
         executions = 1
@@ -120,7 +125,10 @@ class ActionModule(ActionBase):
 
         if params["host_ca"]:
             host_ca = ca.ca_public_key(params["host_ca"], "host_ca")
-            requests, existing = self._requests(params, task_vars, first)
+            warnings = []
+            requests, existing = self._requests(params, task_vars, first, warnings)
+            if warnings:
+                result["warnings"] = (result.get("warnings") or []) + warnings
             now = int(time.time())
             decisions = ca.plan(requests, existing, host_ca, now, fraction)
             due = [d for d in decisions if d["sign"]]

@@ -66,13 +66,26 @@ options:
   host_principals:
     description:
       - Names and addresses in the host certificates (what clients type). Default the inventory name and
-        C(ansible_host).
+        C(ansible_host). Literal names only - C(*), C(?) and C(!) are refused, because ssh matches host principals
+        as patterns.
     type: list
     elements: str
   host_principals_from_host:
-    description: Also add the host's own host name and FQDN.
+    description:
+      - Also consider the host name and FQDN the host reports. Whoever is root on the host (or controls its reverse
+        DNS) chooses them, so a reported name is signed only when it equals the inventory name, C(ansible_host) or
+        one of O(host_principals), or lies under one of O(host_principal_domains); any other is left out with a
+        warning.
     type: bool
-    default: true
+    default: false
+  host_principal_domains:
+    description:
+      - DNS domains under which a host's own name is accepted with O(host_principals_from_host) (C(example.org)
+        accepts C(web1.example.org), not C(example.org) itself). Any host can then claim any name under them; keep
+        them narrow.
+    type: list
+    elements: str
+    default: []
   host_validity:
     description: Validity of a host certificate (C(52w), C(30d), or C(forever)).
     type: str

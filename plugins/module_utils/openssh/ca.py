@@ -682,6 +682,24 @@ def principals_by_group(group_names: Sequence[str], per_group: Any, explicit: An
     return merged
 
 
+#: ssh matches a host certificate's principals as patterns (``*``, ``?``, ``!`` negation): a host
+#: principal must be a literal name, or one certificate would be valid for other hosts' names
+_HOST_PATTERN = re.compile(r"[*?!]")
+
+
+def check_host_principal(value: Any, where: str) -> str:
+    """One host principal: check_principal, lower-cased, and no pattern character."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise OpenSSHConfigError("a host principal is a string, got %s" % type(value).__name__, where)
+    principal = check_principal(str(value).lower(), where)
+    found = _HOST_PATTERN.search(principal)
+    if found:
+        raise OpenSSHConfigError("host principal %r contains %r: ssh reads it as a pattern, so the certificate "
+                                 "would be valid for other hosts' names; give literal names and addresses"
+                                 % (principal, found.group()), where)
+    return principal
+
+
 def host_principals(names: Sequence[Any], where: str) -> Tuple[str, ...]:
     """Host principals: the names and addresses clients type, deduplicated, lower-cased
     (ssh lower-cases the host name before it compares it with the certificate)."""
@@ -689,13 +707,73 @@ def host_principals(names: Sequence[Any], where: str) -> Tuple[str, ...]:
     for index, name in enumerate(names):
         if name in (None, ""):
             continue
-        principal = check_principal(str(name).lower(), "%s[%d]" % (where, index))
+        principal = check_host_principal(name, "%s[%d]" % (where, index))
         if principal not in result:
             result.append(principal)
     if not result:
         raise OpenSSHConfigError("no host principals: a host certificate without principals is valid for any "
                                  "host name", where)
     return tuple(result)
+
+
+def check_domains(value: Any, where: str) -> Tuple[str, ...]:
+    """DNS domains under which a host may name itself (``example.org``: ``web1.example.org``)."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise OpenSSHConfigError("expected a list of DNS domains such as example.org", where)
+    result: List[str] = []
+    for index, item in enumerate(value):
+        here = "%s[%d]" % (where, index)
+        if not isinstance(item, str):
+            raise OpenSSHConfigError("a domain is a string, got %s" % type(item).__name__, here)
+        domain = item.strip(".").lower()
+        if not domain:
+            raise OpenSSHConfigError("%r is not a domain: an empty domain would let a host name itself anything"
+                                     % item, here)
+        domain = check_host_principal(domain, here)
+        if domain not in result:
+            result.append(domain)
+    return tuple(result)
+
+
+def host_certificate_principals(configured: Any, inventory_hostname: Any, ansible_host: Any,
+                                reported: Sequence[Any] = (), domains: Sequence[str] = (),
+                                where: str = "host_principals") -> Tuple[Tuple[str, ...], List[str]]:
+    """(principals, warnings) of a host certificate; the names come from the controller.
+
+    ``configured`` (the operator's list), default the inventory name and
+    ``ansible_host``. ``reported``: names the host gave for itself (host name,
+    FQDN); whoever is root there, or controls its reverse DNS, chooses them.
+    One is added only when it equals the inventory name, ``ansible_host`` or a
+    configured principal, or lies under one of ``domains`` (checked with
+    check_domains); any other is left out with a warning, never signed.
+    """
+    names = list(configured) if configured else [inventory_hostname, ansible_host]
+    principals = list(host_principals(names, where))
+    trusted = set(principals)
+    for name in (inventory_hostname, ansible_host):
+        if name not in (None, ""):
+            trusted.add(str(name).lower())
+    warnings: List[str] = []
+    for name in reported:
+        if name in (None, ""):
+            continue
+        try:
+            principal = check_host_principal(name, "the name the host reports")
+        except OpenSSHConfigError as exc:
+            warnings.append("the host reports the name %r, which is not signed: %s" % (name, exc))
+            continue
+        if principal in trusted or any(principal.endswith("." + domain) for domain in domains):
+            if principal not in principals:
+                principals.append(principal)
+            continue
+        warnings.append("the host reports the name %r, which is not signed: it is neither its inventory name, "
+                        "ansible_host nor a configured principal, and not under host_principal_domains (%s)"
+                        % (principal, ", ".join(domains) or "none"))
+    return tuple(principals), warnings
 
 
 def cert_authority_entries(ca_keys: Any, patterns: Any, where: str = "host CA keys") -> List[Dict[str, Any]]:

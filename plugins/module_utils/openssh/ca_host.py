@@ -46,7 +46,8 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
 CONTROLLER_SPEC: Dict[str, Any] = dict(
     host_ca=dict(type="dict", options=ca.CA_SPEC),
     host_principals=dict(type="list", elements="str"),
-    host_principals_from_host=dict(type="bool", default=True),
+    host_principals_from_host=dict(type="bool", default=False),
+    host_principal_domains=dict(type="list", elements="str", default=[]),
     host_validity=dict(type="str", default="52w"),
     host_key_types=dict(type="list", elements="str", default=[], no_log=False),
     renew_fraction=dict(type="float", default=ca.DEFAULT_RENEW_FRACTION),

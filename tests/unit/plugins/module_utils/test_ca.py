@@ -255,6 +255,36 @@ def test_host_principals_and_cert_authority_entries(lab):
     assert text.split("\n")[1:3] == [lab.ca.text(), lab.other.text()]
 
 
+@pytest.mark.parametrize("name", ["*", "*.example.org", "web?", "!db1", "web 1", "a,b", "web1\n", "web1\u2028"])
+def test_host_principals_refuse_patterns_and_control_characters(name):
+    with pytest.raises(OpenSSHConfigError):
+        ca.host_principals(["web1", name], "host_principals")
+
+
+def test_names_a_host_reports_are_not_signed_by_default():
+    """The attack: root on web1 (or its PTR record) answers '*' and db1's name; neither is signed."""
+    principals, warnings = ca.host_certificate_principals(None, "web1", "192.0.2.10", ["*", "db1.example.org"])
+    assert principals == ("web1", "192.0.2.10")
+    assert len(warnings) == 2 and "db1.example.org" in warnings[1]
+
+
+def test_names_a_host_reports_only_under_the_configured_domains():
+    reported = ["WEB1", "web1.example.org", "db1.other.org", "example.org", "evil-example.org", "x.example.org.evil"]
+    principals, warnings = ca.host_certificate_principals(["web1", "192.0.2.10"], "web1", None, reported,
+                                                          ca.check_domains([".Example.org."], "d"))
+    assert principals == ("web1", "192.0.2.10", "web1.example.org")
+    assert len(warnings) == 4
+    # without domains only the controller's own names pass
+    principals, warnings = ca.host_certificate_principals([], "web1", "web1.example.org", ["web1.example.org"])
+    assert principals == ("web1", "web1.example.org") and warnings == []
+
+
+@pytest.mark.parametrize("domains", [[""], ["."], ["*.org"], ["org com"], [3]])
+def test_host_principal_domains_are_checked(domains):
+    with pytest.raises(OpenSSHConfigError):
+        ca.check_domains(domains, "host_principal_domains")
+
+
 def test_certificate_info_reads_every_field(lab):
     cert = issue(lab, request(lab, force_command="echo hi there", source_address=["10.0.0.0/8"]))
     info = cert.certificate.info()
