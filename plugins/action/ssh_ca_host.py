@@ -26,7 +26,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca, keygen
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.ca_host import CONTROLLER_SPEC
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
@@ -75,7 +75,7 @@ class ActionModule(ActionBase):
             args["install_krl"] = {"path": params["krl_path"], "content": params["krl_content"]}
         elif params["revoked"] is not None:
             revocations = ca.revocations_from_data(params["revoked"], "revoked")
-            data = keygen.build_krl(ca.krl_sections(revocations, user_cas))
+            data = ca.build_krl(revocations, user_cas)
             args["install_krl"] = {"path": params["krl_path"], "content": base64.b64encode(data).decode("ascii")}
         return args
 

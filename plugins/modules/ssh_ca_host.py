@@ -118,8 +118,10 @@ options:
   revoked:
     description:
       - Revocations - C(serials) (numbers or ranges such as C(20-30)), C(key_ids), C(keys) (plain public keys),
-        C(certificates) (whole certificates). Serials and key IDs are revoked under every trusted user CA.
-        Omit to manage no KRL; an empty mapping installs an empty KRL.
+        C(certificates) (whole certificates). Serials and key IDs are revoked under every trusted user CA
+        (O(user_ca_keys)); without one they are refused. The KRL is read back with C(ssh-keygen -Q -l) on the
+        controller and refused unless it holds every entry. Omit to manage no KRL; an empty mapping installs an
+        empty KRL.
     type: dict
   krl_content:
     description:

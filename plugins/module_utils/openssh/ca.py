@@ -27,6 +27,7 @@ keygen.py, keys and certificates are parsed by keys.py.
 
 from __future__ import annotations
 
+import base64
 import calendar
 import contextlib
 import datetime
@@ -555,6 +556,12 @@ def krl_sections(revocations: Revocations, ca_keys: Sequence[keys.PublicKey]) ->
     revokes no other certificate). Whole certificates are revoked under their
     own CA by serial (by key ID for serial 0); plain keys once.
     """
+    if (revocations.serials or revocations.key_ids) and not ca_keys:
+        # ssh-keygen -k revokes a serial or key ID only under a CA key; without one they would vanish
+        raise OpenSSHConfigError("serials and key IDs are revoked under the trusted user CA keys, and none is given "
+                                 "(user_ca_keys; role: ssh_ca_trusted_user_ca_keys): the KRL would not revoke "
+                                 "them. List the CA keys, or revoke whole certificates (revoked.certificates) or "
+                                 "keys (revoked.keys)", "revoked")
     per_ca: Dict[bytes, Tuple[keys.PublicKey, List[str]]] = {}
     order: List[bytes] = []
 
@@ -584,6 +591,49 @@ def krl_sections(revocations: Revocations, ca_keys: Sequence[keys.PublicKey]) ->
     if not order and key_lines:
         result.append((None, "".join(line + "\n" for line in key_lines)))
     return result
+
+
+def krl_missing(listing: keygen.KrlListing, revocations: Revocations,
+                ca_keys: Sequence[keys.PublicKey]) -> List[str]:
+    """What the data revokes and the KRL's listing does not: empty when the KRL holds everything."""
+    missing = []
+    for ca in ca_keys:
+        for low, high in revocations.serials:
+            if not listing.serial_covered(ca.fingerprint, low, high):
+                missing.append("serial %s under CA %s" % (low if low == high else "%d-%d" % (low, high),
+                                                          ca.fingerprint))
+        for key_id in revocations.key_ids:
+            if key_id not in listing.key_ids.get(ca.fingerprint, []):
+                missing.append("key ID %r under CA %s" % (key_id, ca.fingerprint))
+    for cert_key in revocations.certificates:
+        cert = cert_key.certificate
+        authority = cert.signature_key.fingerprint
+        if cert.serial:
+            if not listing.serial_covered(authority, cert.serial, cert.serial):
+                missing.append("certificate serial %d under CA %s" % (cert.serial, authority))
+        elif cert.key_id not in listing.key_ids.get(authority, []):
+            missing.append("certificate key ID %r under CA %s" % (cert.key_id, authority))
+    for key in revocations.keys:
+        # listed as the fingerprint's base64 (explicit keys) or its hex (hash: revocations)
+        digest = key.fingerprint.split(":", 1)[1]
+        forms = {digest, base64.b64decode(digest + "=" * (-len(digest) % 4)).hex()}
+        if not any(value in forms or value.lower() in forms for value in listing.hashes):
+            missing.append("key %s" % key.fingerprint)
+    return missing
+
+
+def build_krl(revocations: Revocations, ca_keys: Sequence[keys.PublicKey], run=None) -> bytes:
+    """The KRL for this data, built with ssh-keygen -k and read back with ssh-keygen -Q -l.
+
+    Refused (nothing is installed) unless the listing holds every requested
+    serial, key ID, certificate and key: a revocation must never vanish.
+    """
+    data, listing = keygen.build_and_list_krl(krl_sections(revocations, ca_keys), run)
+    missing = krl_missing(keygen.parse_krl_listing(listing), revocations, ca_keys)
+    if missing:
+        raise OpenSSHConfigError("the KRL ssh-keygen built does not revoke %s; nothing was installed"
+                                 % "; ".join(missing), "revoked")
+    return data
 
 
 # ---------------------------------------------------------------------------

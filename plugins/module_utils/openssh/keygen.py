@@ -356,35 +356,49 @@ class Signer(object):
 # Key revocation lists
 # ---------------------------------------------------------------------------
 
+def _build_krl_in(workdir: str, sections: Sequence[Tuple[Optional[str], str]], runner: Runner) -> str:
+    path = os.path.join(workdir, "krl")
+    if not sections:
+        sections = [(None, "")]
+    for index, (ca_text, spec) in enumerate(sections):
+        argv = [KEYGEN, "-k"] + (["-u"] if index else []) + ["-f", path]
+        if ca_text:
+            ca_path = os.path.join(workdir, "ca%d.pub" % index)
+            with open(ca_path, "w") as handle:
+                handle.write(ca_text.strip() + "\n")
+            argv += ["-s", ca_path]
+        if spec:
+            spec_path = os.path.join(workdir, "spec%d" % index)
+            with open(spec_path, "w") as handle:
+                handle.write(spec)
+            argv.append(spec_path)
+        rc, out, err = runner(argv)
+        if rc != 0:
+            raise KeygenError("ssh-keygen could not build the KRL: %s" % ((err or out).strip() or "rc %d" % rc))
+    return path
+
+
 def build_krl(sections: Sequence[Tuple[Optional[str], str]], run: Optional[Runner] = None) -> bytes:
     """KRL bytes from ``[(CA public key text or None, spec text), ...]``.
 
     The first section creates the KRL, the others are merged into it (``-u``);
     serial and key-ID lines need the section's CA. No section: an empty KRL.
     """
+    return build_and_list_krl(sections, run)[0]
+
+
+def build_and_list_krl(sections: Sequence[Tuple[Optional[str], str]],
+                       run: Optional[Runner] = None) -> Tuple[bytes, str]:
+    """(KRL bytes, its normalised ``ssh-keygen -Q -l`` listing): what was built, as ssh-keygen reads it back."""
     runner = run or local_run
     workdir = tempfile.mkdtemp(prefix="sshsuite-krl-")
     try:
-        path = os.path.join(workdir, "krl")
-        if not sections:
-            sections = [(None, "")]
-        for index, (ca_text, spec) in enumerate(sections):
-            argv = [KEYGEN, "-k"] + (["-u"] if index else []) + ["-f", path]
-            if ca_text:
-                ca_path = os.path.join(workdir, "ca%d.pub" % index)
-                with open(ca_path, "w") as handle:
-                    handle.write(ca_text.strip() + "\n")
-                argv += ["-s", ca_path]
-            if spec:
-                spec_path = os.path.join(workdir, "spec%d" % index)
-                with open(spec_path, "w") as handle:
-                    handle.write(spec)
-                argv.append(spec_path)
-            rc, out, err = runner(argv)
-            if rc != 0:
-                raise KeygenError("ssh-keygen could not build the KRL: %s" % ((err or out).strip() or "rc %d" % rc))
+        path = _build_krl_in(workdir, sections, runner)
+        ok, listing = krl_listing(runner, path)
+        if not ok:
+            raise KeygenError("ssh-keygen -Q -l rejects the KRL it just built: %s" % listing)
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(), listing
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -405,6 +419,60 @@ def krl_listing(run: Runner, path: str) -> Tuple[bool, str]:
     if rc != 0:
         return False, (err or out).strip() or "ssh-keygen -Q -l failed with rc %d" % rc
     return True, normalise_listing(out)
+
+
+class KrlListing(object):
+    """What an ``ssh-keygen -Q -l`` listing says a KRL revokes.
+
+    ``serials`` / ``key_ids``: per CA fingerprint (``SHA256:...``; None for a
+    wildcard CA), serial ranges and key IDs; ``hashes``: the SHA256 digests of
+    revoked plain keys, as they are printed (unpadded base64 for explicit keys,
+    hex for ``hash:`` revocations; 8.4 prints ``SHA256:`` twice).
+    """
+
+    __slots__ = ("serials", "key_ids", "hashes")
+
+    def __init__(self):
+        self.serials: Dict[Optional[str], List[Tuple[int, int]]] = {}
+        self.key_ids: Dict[Optional[str], List[str]] = {}
+        self.hashes: List[str] = []
+
+    def serial_covered(self, ca_fingerprint: Optional[str], low: int, high: int) -> bool:
+        """True when every serial from ``low`` to ``high`` is revoked under that CA."""
+        wanted = low
+        for start, end in sorted(self.serials.get(ca_fingerprint, [])):
+            if start > wanted:
+                break
+            wanted = max(wanted, end + 1)
+            if wanted > high:
+                return True
+        return wanted > high
+
+
+def parse_krl_listing(listing: str) -> KrlListing:
+    """A KrlListing from ``krl_listing``'s text."""
+    parsed = KrlListing()
+    current: Optional[str] = None
+    for line in listing.split("\n"):
+        if line.startswith("# CA key "):
+            current = line.split()[-1]
+        elif line.startswith("# Wildcard CA"):
+            current = None
+        elif line.startswith("serial: "):
+            bounds = line[len("serial: "):].strip().split("-", 1)
+            try:
+                low, high = int(bounds[0]), int(bounds[-1])
+            except ValueError:
+                continue
+            parsed.serials.setdefault(current, []).append((low, high))
+        elif line.startswith("id: "):
+            parsed.key_ids.setdefault(current, []).append(line[len("id: "):])
+        elif line.startswith(("hash: ", "key: ")):
+            value = line.split()[1]
+            while value.startswith("SHA256:"):
+                value = value[len("SHA256:"):]
+            parsed.hashes.append(value)
+    return parsed
 
 
 def krl_revokes(run: Runner, krl_path: str, key_path: str) -> bool:

@@ -6,6 +6,7 @@ before anything is signed or sent (no connection: the module is never executed h
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 
@@ -14,7 +15,8 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.sshsuite.openssh.plugins.action.ssh_ca_host import ActionModule
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca_host, keygen
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.modules import ssh_ca_host as module
 
 pytestmark = pytest.mark.skipif(not shutil.which("ssh-keygen"), reason="needs openssh-client")
@@ -61,6 +63,22 @@ def test_host_names_under_a_configured_domain_are_signed(tmp_path):
                        host_principal_domains=["example.org"])
     requests, _unused = action()._requests(params, {"inventory_hostname": "web1"}, first)
     assert requests[0].principals == ("web1", "web1.example.org")
+
+
+def test_revoked_serials_without_a_trusted_ca_stop_the_run():
+    """The KRL used to be built without them and installed: the 'revoked' serial still logged in."""
+    params = validated(revoked={"serials": [42], "key_ids": ["bob-laptop"]})
+    with pytest.raises(OpenSSHConfigError, match="would not revoke them"):
+        action()._prepare(params)
+
+
+def test_the_krl_sent_to_the_host_holds_every_revocation(tmp_path):
+    user_ca = make_key(tmp_path / "user_ca")
+    params = validated(revoked={"serials": [42], "key_ids": ["bob-laptop"]}, user_ca_keys=[user_ca])
+    krl = base64.b64decode(action()._prepare(params)["install_krl"]["content"])
+    (tmp_path / "krl").write_bytes(krl)
+    ok, listing = keygen.krl_listing(keygen.local_run, str(tmp_path / "krl"))
+    assert ok and "serial: 42" in listing.split("\n") and "id: bob-laptop" in listing.split("\n")
 
 
 def test_documentation_matches_the_argument_spec():

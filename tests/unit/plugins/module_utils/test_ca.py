@@ -6,6 +6,7 @@ the real ssh-keygen (through keygen.py)."""
 
 from __future__ import annotations
 
+import base64
 import multiprocessing
 import os
 import shutil
@@ -229,6 +230,47 @@ def test_krl_sections_per_ca(lab):
     assert keygen.krl_revokes(keygen.local_run, str(lab.dir / "krl"), str(lab.dir / "d.pub"))  # its key is revoked
     assert ca.krl_sections(ca.Revocations(), [lab.ca]) == []
     assert ca.krl_sections(ca.revocations_from_data({"keys": [lab.user]}), []) == [(None, "key: %s\n" % lab.user)]
+
+
+@pytest.mark.parametrize("data", [{"serials": [42]}, {"key_ids": ["bob-laptop"]}])
+def test_serials_and_key_ids_without_a_ca_key_are_refused(lab, data):
+    """They used to vanish: ssh-keygen -k revokes a serial or key ID only under a CA key."""
+    revoked = ca.revocations_from_data(data)
+    with pytest.raises(OpenSSHConfigError, match="ssh_ca_trusted_user_ca_keys"):
+        ca.krl_sections(revoked, [])
+    with pytest.raises(OpenSSHConfigError, match="would not revoke them"):
+        ca.build_krl(revoked, [])
+
+
+def test_built_krl_is_checked_against_every_revocation(lab):
+    other_cert = issue(lab, request(lab, name="bob"), ca_name="other_ca")
+    revoked = ca.revocations_from_data({"serials": [43, 42, "44-50", "100-110"], "key_ids": ["lost", "a  b"],
+                                        "keys": [lab.user], "certificates": [other_cert.text()]})
+    data = ca.build_krl(revoked, [lab.ca, lab.other])
+    (lab.dir / "krl").write_bytes(data)
+    ok, listing = keygen.krl_listing(keygen.local_run, str(lab.dir / "krl"))
+    assert ok and ca.krl_missing(keygen.parse_krl_listing(listing), revoked, [lab.ca, lab.other]) == []
+    # a KRL that lacks entries is named entry by entry
+    partial, listing = keygen.build_and_list_krl([(lab.ca.text(), "serial: 42-45\nid: lost\n")])
+    missing = ca.krl_missing(keygen.parse_krl_listing(listing), revoked, [lab.ca, lab.other])
+    assert "serial 44-50 under CA %s" % lab.ca.fingerprint in missing
+    assert "key ID 'a  b' under CA %s" % lab.ca.fingerprint in missing
+    assert "serial 42 under CA %s" % lab.other.fingerprint in missing
+    assert "key %s" % keys.parse_public_key(lab.user).fingerprint in missing
+    assert "certificate serial %d under CA %s" % (other_cert.certificate.serial, lab.other.fingerprint) in missing
+    assert "serial 43 under CA %s" % lab.ca.fingerprint not in missing
+
+
+def test_plain_keys_are_found_in_every_listing_form(lab):
+    """8.4 lists an explicit key as 'hash: SHA256:SHA256:<base64>', hash revocations come back in hex."""
+    key = keys.parse_public_key(lab.user)
+    digest = key.fingerprint.split(":", 1)[1]
+    hexed = base64.b64decode(digest + "=" * (-len(digest) % 4)).hex()
+    revoked = ca.revocations_from_data({"keys": [lab.user]})
+    for line in ("hash: %s # ssh-ed25519" % key.fingerprint, "hash: SHA256:%s # ssh-ed25519" % key.fingerprint,
+                 "hash: SHA256:%s" % hexed):
+        assert ca.krl_missing(keygen.parse_krl_listing("# KRL version 0\n" + line), revoked, []) == []
+    assert ca.krl_missing(keygen.parse_krl_listing("# KRL version 0"), revoked, []) == ["key %s" % key.fingerprint]
 
 
 # -- files and filters' helpers ----------------------------------------------------------------

@@ -178,3 +178,15 @@ def test_krl_listing_refuses_what_is_not_a_krl(tmp_path, content):
 def test_empty_krl_is_valid(tmp_path):
     (tmp_path / "empty").write_bytes(keygen.build_krl([]))
     assert keygen.krl_listing(keygen.local_run, str(tmp_path / "empty"))[0]
+
+
+def test_krl_listing_is_parsed_per_ca():
+    listing = "\n".join(["# KRL version 0", "hash: SHA256:abc # ssh-ed25519", "# CA key ssh-ed25519 SHA256:one",
+                         "serial: 5-9", "serial: 10", "serial: 20-30", "id: a  b", "# Wildcard CA", "id: any",
+                         "# CA key ssh-rsa SHA256:two", "serial: 7"])
+    parsed = keygen.parse_krl_listing(listing)
+    assert parsed.hashes == ["abc"]
+    assert parsed.key_ids == {"SHA256:one": ["a  b"], None: ["any"]}
+    assert parsed.serial_covered("SHA256:one", 5, 10) and parsed.serial_covered("SHA256:one", 25, 25)
+    assert not parsed.serial_covered("SHA256:one", 9, 11) and not parsed.serial_covered("SHA256:one", 4, 5)
+    assert parsed.serial_covered("SHA256:two", 7, 7) and not parsed.serial_covered("SHA256:three", 7, 7)
