@@ -198,9 +198,17 @@ def check_principals(value: Any, where: str, required: bool = True) -> Tuple[str
 
 
 def check_key_id(value: Any, where: str) -> str:
+    """A key ID: text without control characters, not empty, and no blank at either end.
+
+    ssh-keygen -k trims the ``id:`` value of a KRL spec, so a certificate whose
+    key ID starts or ends with a blank could never be revoked by key ID.
+    """
     key_id = text.check_text(str(value), where, "the key ID")
     if not key_id.strip():
         raise OpenSSHConfigError("the key ID is empty", where)
+    if key_id != key_id.strip():
+        raise OpenSSHConfigError("key ID %r starts or ends with a blank: ssh-keygen trims it in a KRL, so the "
+                                 "certificate could not be revoked by key ID" % key_id, where)
     return key_id
 
 

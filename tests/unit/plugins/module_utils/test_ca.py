@@ -104,6 +104,18 @@ def test_user_request_refuses(lab, item, message):
         request(lab, **item)
 
 
+@pytest.mark.parametrize("key_id", [" lost-laptop", "lost-laptop ", "  lost laptop  "])
+def test_key_ids_with_a_blank_at_either_end_are_refused(lab, key_id):
+    """ssh-keygen -k trims 'id:' values: such a certificate could never be revoked by key ID."""
+    _data, listing = keygen.build_and_list_krl([(lab.ca.text(), "id: %s\n" % key_id)])
+    assert "id: %s" % key_id not in listing.split("\n")
+    with pytest.raises(OpenSSHConfigError, match="blank"):
+        request(lab, key_id=key_id)
+    with pytest.raises(OpenSSHConfigError, match="blank"):
+        ca.revocations_from_data({"key_ids": [key_id]})
+    assert ca.check_key_id("lost  laptop", "k") == "lost  laptop"  # inner blanks are kept by ssh-keygen
+
+
 def test_a_certificate_is_not_a_public_key(lab):
     cert = issue(lab, request(lab))
     with pytest.raises(OpenSSHConfigError, match="plain key"):
