@@ -66,7 +66,8 @@ class ActionModule(ActionBase):
         if params["principals"] is not None:
             args["install_principals"] = {
                 "directory": params["principals_directory"],
-                "files": ca.principals_files(params["principals"], "principals"),
+                "files": {name: list(principals)
+                          for name, principals in ca.principals_data(params["principals"], "principals").items()},
                 "exclusive": True}
         if params["krl_content"] is not None:
             if params["revoked"] is not None:

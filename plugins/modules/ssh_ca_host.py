@@ -171,7 +171,7 @@ options:
         type: path
         required: true
       files:
-        description: Account -> file text.
+        description: Account -> list of principals (checked again on the host).
         type: dict
         required: true
       exclusive:

@@ -690,14 +690,15 @@ def check_user_name(name: Any, where: str) -> str:
     return name
 
 
-def principals_files(data: Any, where: str) -> Dict[str, str]:
-    """account -> AuthorizedPrincipalsFile content (one principal per line)."""
+def principals_data(data: Any, where: str) -> Dict[str, Tuple[str, ...]]:
+    """account -> principals, every account name and principal checked (the one check, on the controller
+    and again on the host)."""
     if data in (None, ""):
         return {}
     if not isinstance(data, Mapping):
         raise OpenSSHConfigError("expected a mapping of account -> list of principals", where)
     problems = Problems()
-    files = {}
+    result = {}
     for account in sorted(data, key=str):
         here = "%s.%s" % (where, account)
         try:
@@ -706,9 +707,14 @@ def principals_files(data: Any, where: str) -> Dict[str, str]:
         except OpenSSHConfigError as error:
             problems.append(error)
             continue
-        files[name] = "".join(p + "\n" for p in principals)
+        result[name] = principals
     problems.raise_if_any()
-    return files
+    return result
+
+
+def principals_files(data: Any, where: str) -> Dict[str, str]:
+    """account -> AuthorizedPrincipalsFile content (one principal per line)."""
+    return {name: "".join(p + "\n" for p in principals) for name, principals in principals_data(data, where).items()}
 
 
 def principals_by_group(group_names: Sequence[str], per_group: Any, explicit: Any = None) -> Dict[str, List[str]]:

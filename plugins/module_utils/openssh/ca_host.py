@@ -119,12 +119,8 @@ def _ensure(path: str, data: bytes, check_mode: bool) -> bool:
 def _principals(spec: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
     path = text.check_path(spec["directory"], "principals.directory")
     report: Dict[str, Any] = {"directory": path, "changed": [], "removed": []}
-    files = spec["files"] or {}
-    for account in files:
-        if "/" in account or account.startswith(".") or not account:
-            raise OpenSSHConfigError("%r is not an account name" % account, "principals.files")
-        for line in text.split_lines(files[account]):
-            text.check_text(line, "principals.files.%s" % account)
+    # the controller sends account -> principals; the one check (ca.py) runs again here
+    files = ca.principals_files(spec["files"], "install_principals.files")
     if not os.path.isdir(path):
         report["changed"] = sorted(files)
         if check_mode:

@@ -58,21 +58,31 @@ def krl_b64(sections):
 
 def test_principals_files_root_owned_and_exclusive(tree):
     directory = tree / "auth_principals"
-    spec = {"directory": str(directory), "files": {"alice": "alice\nops\n", "bob": "bob\n"}, "exclusive": True}
+    spec = {"directory": str(directory), "files": {"alice": ["alice", "ops"], "bob": ["bob"]}, "exclusive": True}
     result = ca_host.apply(params(principals=spec), fake_run([]))
     assert result["changed"] and sorted(result["principals"]["changed"]) == ["alice", "bob"]
     assert (directory / "alice").read_text() == "alice\nops\n"
     assert oct(os.stat(directory / "alice").st_mode & 0o777) == "0o644"
     (directory / "mallory").write_text("root\n")
-    spec["files"] = {"alice": "alice\nops\n"}
+    spec["files"] = {"alice": ["alice", "ops"]}
     result = ca_host.apply(params(principals=spec), fake_run([]))
     assert result["principals"]["removed"] == ["bob", "mallory"]
     assert sorted(os.listdir(directory)) == ["alice"]
     assert not ca_host.apply(params(principals=spec), fake_run([]))["changed"]
 
 
+@pytest.mark.parametrize("files", [{"a\nb": ["x"]}, {"../root": ["x"]}, {".ssh": ["x"]}, {"alice": ["ops\nroot"]},
+                                   {"alice": ["a b"]}, {"alice": "ops\nroot\n"}])
+def test_the_host_checks_principals_data_with_the_one_rule(tree, files):
+    """ca_host had a weaker account-name check of its own ('a\\nb' passed); now ca.principals_files runs here."""
+    spec = {"directory": str(tree / "p"), "files": files, "exclusive": True}
+    with pytest.raises(OpenSSHConfigError):
+        ca_host.apply(params(principals=spec), fake_run([]))
+    assert not (tree / "p").exists()
+
+
 def test_check_mode_writes_nothing(tree):
-    spec = {"directory": str(tree / "p"), "files": {"alice": "alice\n"}, "exclusive": True}
+    spec = {"directory": str(tree / "p"), "files": {"alice": ["alice"]}, "exclusive": True}
     krl = {"path": str(tree / "ssh_ca" / "krl"), "content": krl_b64([])}
     trusted = {"path": str(tree / "ssh_ca" / "trusted.pub"), "content": "# x\n"}
     result = ca_host.apply(params(principals=spec, krl=krl, trusted_user_ca_keys=trusted), fake_run([]),
