@@ -26,11 +26,10 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.ca_host import CONTROLLER_SPEC
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca, ca_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 
-ARGUMENT_SPEC = CONTROLLER_SPEC
+ARGUMENT_SPEC = ca_host.CONTROLLER_SPEC
 
 MODULE = "sshsuite.openssh.ssh_ca_host"
 
@@ -56,8 +55,11 @@ class ActionModule(ActionBase):
 
     def _prepare(self, params):
         """Everything for the first module execution, built and checked on the controller."""
+        # the files go under /etc/ssh unless allow_any_path says otherwise (checked again on the host)
+        ca_host.check_paths(params)
         args = {"config_path": params["config_path"], "reload": params["reload"], "service": params["service"],
-                "collect_host_keys": bool(params["host_ca"]), "host_key_types": params["host_key_types"]}
+                "collect_host_keys": bool(params["host_ca"]), "host_key_types": params["host_key_types"],
+                "allow_any_path": params["allow_any_path"]}
         user_cas = ca.ca_keys_from_data(params["user_ca_keys"], "user_ca_keys")
         if user_cas:
             args["install_trusted_user_ca_keys"] = {

@@ -112,7 +112,9 @@ options:
     description: Account -> principals accepted for it. Omit to leave principals files alone.
     type: dict
   principals_directory:
-    description: Directory of the principals files (one per account, named after it).
+    description:
+      - Directory of the principals files (one per account, named after it, starting with a marker line). When
+        accounts are dropped, only files with that marker are removed.
     type: path
     default: /etc/ssh/auth_principals
   revoked:
@@ -146,6 +148,13 @@ options:
   service:
     description: systemd unit of sshd; detected when omitted.
     type: str
+  allow_any_path:
+    description:
+      - O(trusted_user_ca_keys_path), O(krl_path) and O(principals_directory) must lie under C(/etc/ssh), where sshd
+        reads its configuration; V(true) allows any absolute path (a deliberate choice, never a default). The
+        principals directory is never C(/etc/ssh) itself.
+    type: bool
+    default: false
   header:
     description: Comment line at the top of the trusted CA keys file.
     type: str
@@ -175,7 +184,9 @@ options:
         type: dict
         required: true
       exclusive:
-        description: Remove the files of accounts not listed.
+        description:
+          - Remove the files of accounts not listed - only files this module wrote (their first line is its marker);
+            anything else in the directory is left alone and reported under C(kept).
         type: bool
         default: true
   install_krl:
@@ -252,7 +263,8 @@ krl:
   returned: when revoked is given
   type: dict
 principals:
-  description: Accounts whose principals file changed or was removed.
+  description: Accounts whose principals file changed or was removed; C(kept) - other files in the directory, left
+    alone because this module did not write them.
   returned: when principals is given
   type: dict
 host_keys:

@@ -712,9 +712,20 @@ def principals_data(data: Any, where: str) -> Dict[str, Tuple[str, ...]]:
     return result
 
 
+#: first line of every principals file the collection writes (sshd ignores comment lines): the host
+#: removes a file of an account no longer listed only when it starts with this line
+PRINCIPALS_MARKER = "# Managed by Ansible (sshsuite.openssh.ssh_ca principals file); local changes will be overwritten."
+
+
 def principals_files(data: Any, where: str) -> Dict[str, str]:
-    """account -> AuthorizedPrincipalsFile content (one principal per line)."""
-    return {name: "".join(p + "\n" for p in principals) for name, principals in principals_data(data, where).items()}
+    """account -> AuthorizedPrincipalsFile content (the marker line, then one principal per line)."""
+    return {name: "".join(line + "\n" for line in (PRINCIPALS_MARKER,) + principals)
+            for name, principals in principals_data(data, where).items()}
+
+
+def is_managed_principals_file(data: Optional[bytes]) -> bool:
+    """True for a file principals_files wrote (its first line is the marker)."""
+    return bool(data) and data.split(b"\n", 1)[0] == PRINCIPALS_MARKER.encode("ascii")
 
 
 def principals_by_group(group_names: Sequence[str], per_group: Any, explicit: Any = None) -> Dict[str, List[str]]:

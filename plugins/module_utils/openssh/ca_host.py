@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     ca,
+    config_files,
     fileio,
     keygen,
     keys,
@@ -63,6 +64,7 @@ CONTROLLER_SPEC: Dict[str, Any] = dict(
     reload=dict(type="bool", default=True),
     service=dict(type="str"),
     header=dict(type="str", default="Managed by Ansible (sshsuite.openssh.ssh_ca). Local changes will be overwritten."),
+    allow_any_path=dict(type="bool", default=False),
 )
 
 #: what the action plugin sends the host (built and checked on the controller)
@@ -94,9 +96,31 @@ DIRECTORY_MODE = 0o755
 CERT_SUFFIX = "-cert.pub"
 
 
+def check_file_path(path: Any, where: str, allow_any: bool) -> str:
+    """A CA file's path (trusted user CA keys, KRL): under /etc/ssh unless ``allow_any``."""
+    return text.check_managed_path(path, where, config_files.CONFIG_DIR, allow_any)
+
+
+def check_principals_directory(path: Any, where: str, allow_any: bool) -> str:
+    """The principals directory: under /etc/ssh unless ``allow_any``, and never /etc/ssh or / itself
+    (an account named sshd_config would overwrite the daemon's configuration)."""
+    path = text.check_managed_path(path, where, config_files.CONFIG_DIR, allow_any)
+    if os.path.normpath(path) in ("/", config_files.CONFIG_DIR):
+        raise OpenSSHConfigError("%r holds sshd's own files; the principals files need a directory of their own, "
+                                 "such as %s/auth_principals" % (path, config_files.CONFIG_DIR), where)
+    return path
+
+
+def check_paths(params: Mapping[str, Any]) -> None:
+    """The controller's check of the three paths of CONTROLLER_SPEC, before any host is touched."""
+    allow_any = bool(params.get("allow_any_path"))
+    check_file_path(params["trusted_user_ca_keys_path"], "trusted_user_ca_keys_path", allow_any)
+    check_file_path(params["krl_path"], "krl_path", allow_any)
+    check_principals_directory(params["principals_directory"], "principals_directory", allow_any)
+
+
 def _ensure(path: str, data: bytes, check_mode: bool) -> bool:
     """Make ``path`` (in a root-owned directory, created when missing) hold ``data``, root 0644."""
-    text.check_path(path, path)
     directory_path = os.path.dirname(path)
     if not os.path.isdir(directory_path):
         if check_mode:
@@ -116,9 +140,9 @@ def _ensure(path: str, data: bytes, check_mode: bool) -> bool:
         return True
 
 
-def _principals(spec: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
-    path = text.check_path(spec["directory"], "principals.directory")
-    report: Dict[str, Any] = {"directory": path, "changed": [], "removed": []}
+def _principals(spec: Mapping[str, Any], check_mode: bool, allow_any: bool = False) -> Dict[str, Any]:
+    path = check_principals_directory(spec["directory"], "install_principals.directory", allow_any)
+    report: Dict[str, Any] = {"directory": path, "changed": [], "removed": [], "kept": []}
     # the controller sends account -> principals; the one check (ca.py) runs again here
     files = ca.principals_files(spec["files"], "install_principals.files")
     if not os.path.isdir(path):
@@ -143,11 +167,18 @@ def _principals(spec: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
             else:
                 directory.write(account, data, 0, 0, FILE_MODE, sync=False)
         if spec.get("exclusive", True):
+            # Only files this module wrote (root's, one link, starting with the marker line) are
+            # removed; anything else in the directory - a typo that names /etc, a file an admin
+            # put there - is left alone and reported.
             for name in sorted(os.listdir(directory.fd)):
                 if name in files or name.startswith("."):
                     continue
-                info = directory.lstat(name)
-                if info is None or not (info.st_mode & 0o170000 in (0o100000, 0o120000)):
+                try:
+                    old, _info = directory.read(name, owners=(0,))
+                except fileio.FileRefused:
+                    old = None
+                if not ca.is_managed_principals_file(old):
+                    report["kept"].append(name)
                     continue
                 report["removed"].append(name)
                 if not check_mode:
@@ -156,8 +187,9 @@ def _principals(spec: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
     return report
 
 
-def _krl(run, spec: Mapping[str, Any], trusted: Optional[bytes], check_mode: bool) -> Dict[str, Any]:
-    path = text.check_path(spec["path"], "krl.path")
+def _krl(run, spec: Mapping[str, Any], trusted: Optional[bytes], check_mode: bool, allow_any: bool
+         ) -> Dict[str, Any]:
+    path = check_file_path(spec["path"], "install_krl.path", allow_any)
     try:
         data = base64.b64decode(spec["content"], validate=True)
     except (binascii.Error, ValueError):
@@ -242,10 +274,11 @@ def collect_host_keys(run, effective: Mapping[str, List[str]], types: List[str])
 def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: bool = False,
           backup=None) -> Dict[str, Any]:
     result: Dict[str, Any] = {"changed": False, "warnings": []}
+    allow_any = bool(params.get("allow_any_path"))
     trusted = None
     spec = params.get("install_trusted_user_ca_keys")
     if spec:
-        path = text.check_path(spec["path"], "install_trusted_user_ca_keys.path")
+        path = check_file_path(spec["path"], "install_trusted_user_ca_keys.path", allow_any)
         for line in text.split_lines(spec["content"]):
             text.check_text(line, "install_trusted_user_ca_keys.content")
         trusted = spec["content"].encode("utf-8")
@@ -253,11 +286,11 @@ def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: b
         result["trusted_user_ca_keys"] = {"path": path, "changed": changed}
         result["changed"] |= changed
     if params.get("install_principals"):
-        report = _principals(params["install_principals"], check_mode)
+        report = _principals(params["install_principals"], check_mode, allow_any)
         result["principals"] = report
         result["changed"] |= bool(report["changed"] or report["removed"])
     if params.get("install_krl"):
-        report = _krl(run, params["install_krl"], trusted, check_mode)
+        report = _krl(run, params["install_krl"], trusted, check_mode, allow_any)
         result["krl"] = report
         result["changed"] |= report["changed"]
 

@@ -81,6 +81,20 @@ def test_the_krl_sent_to_the_host_holds_every_revocation(tmp_path):
     assert ok and "serial: 42" in listing.split("\n") and "id: bob-laptop" in listing.split("\n")
 
 
+@pytest.mark.parametrize("args", [{"principals_directory": "/etc"}, {"principals_directory": "/etc/ssh"},
+                                  {"krl_path": "/root/.ssh/authorized_keys"},
+                                  {"trusted_user_ca_keys_path": "/etc/sudoers.d/ca"}])
+def test_ca_paths_are_confined_on_the_controller(args):
+    with pytest.raises(OpenSSHConfigError, match="allow_any_path|directory of their own"):
+        action()._prepare(validated(principals={"alice": ["ops"]}, **args))
+
+
+def test_allow_any_path_is_an_explicit_opt_in():
+    args = action()._prepare(validated(principals={"alice": ["ops"]}, principals_directory="/srv/principals",
+                                       allow_any_path=True))
+    assert args["allow_any_path"] is True and args["install_principals"]["files"] == {"alice": ["ops"]}
+
+
 def test_documentation_matches_the_argument_spec():
     documented = yaml.safe_load(module.DOCUMENTATION)["options"]
 

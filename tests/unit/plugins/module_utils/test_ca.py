@@ -288,8 +288,12 @@ def test_plain_keys_are_found_in_every_listing_form(lab):
 # -- files and filters' helpers ----------------------------------------------------------------
 
 def test_principals_files_and_groups():
-    expected = {"alice": "alice\nops\n", "deploy": ""}
+    marker = ca.PRINCIPALS_MARKER + "\n"
+    expected = {"alice": marker + "alice\nops\n", "deploy": marker}
     assert ca.principals_files({"alice": ["alice", "ops"], "deploy": []}, "p") == expected
+    assert ca.is_managed_principals_file(expected["deploy"].encode())
+    for other in (None, b"", b"alice\n", b"# Managed by Ansible (sshsuite.openssh.sshd)\n", b"x" + marker.encode()):
+        assert not ca.is_managed_principals_file(other)
     with pytest.raises(OpenSSHConfigError):
         ca.principals_files({"../root": ["x"]}, "p")
     per_group = {"all": {"alice": ["alice"]}, "web": {"deploy": ["web-deploy"], "alice": ["ops"]},

@@ -45,7 +45,7 @@ def fake_run(hostkeys, hostcerts=()):
 def params(**items):
     base = {"install_trusted_user_ca_keys": None, "install_principals": None, "install_krl": None,
             "install_certificates": [], "collect_host_keys": False, "host_key_types": [],
-            "config_path": "/nonexistent", "reload": False, "service": None}
+            "config_path": "/nonexistent", "reload": False, "service": None, "allow_any_path": True}
     renamed = {"trusted_user_ca_keys": "install_trusted_user_ca_keys", "principals": "install_principals",
                "krl": "install_krl", "certificates": "install_certificates", "collect": "collect_host_keys"}
     base.update({renamed.get(name, name): value for name, value in items.items()})
@@ -61,14 +61,52 @@ def test_principals_files_root_owned_and_exclusive(tree):
     spec = {"directory": str(directory), "files": {"alice": ["alice", "ops"], "bob": ["bob"]}, "exclusive": True}
     result = ca_host.apply(params(principals=spec), fake_run([]))
     assert result["changed"] and sorted(result["principals"]["changed"]) == ["alice", "bob"]
-    assert (directory / "alice").read_text() == "alice\nops\n"
+    assert (directory / "alice").read_text() == ca.PRINCIPALS_MARKER + "\nalice\nops\n"
     assert oct(os.stat(directory / "alice").st_mode & 0o777) == "0o644"
-    (directory / "mallory").write_text("root\n")
+    (directory / "admin-notes").write_text("root\n")
     spec["files"] = {"alice": ["alice", "ops"]}
     result = ca_host.apply(params(principals=spec), fake_run([]))
-    assert result["principals"]["removed"] == ["bob", "mallory"]
-    assert sorted(os.listdir(directory)) == ["alice"]
+    assert result["principals"]["removed"] == ["bob"] and result["principals"]["kept"] == ["admin-notes"]
+    assert sorted(os.listdir(directory)) == ["admin-notes", "alice"]
     assert not ca_host.apply(params(principals=spec), fake_run([]))["changed"]
+
+
+def test_exclusive_cleanup_removes_only_the_files_it_wrote(tree):
+    """The attack: principals_directory pointing at (a copy of) /etc/ssh unlinked sshd_config and the host keys."""
+    etc_ssh = tree / "etc_ssh"
+    etc_ssh.mkdir(mode=0o755)
+    for name in ("sshd_config", "ssh_host_ed25519_key", "moduli"):
+        (etc_ssh / name).write_text("precious\n")
+    (etc_ssh / "old-account").write_text(ca.PRINCIPALS_MARKER + "\nold\n")
+    os.link(etc_ssh / "old-account", tree / "second-link")  # two links: not a file it wrote
+    (etc_ssh / "link").symlink_to(etc_ssh / "sshd_config")
+    (etc_ssh / "written-before").write_text(ca.PRINCIPALS_MARKER + "\nold\n")
+    spec = {"directory": str(etc_ssh), "files": ca.principals_data({"alice": ["ops"]}, "p"), "exclusive": True}
+    for check_mode in (True, False):
+        report = ca_host.apply(params(principals=spec), fake_run([]), check_mode=check_mode)["principals"]
+        assert report["removed"] == ["written-before"]
+        assert report["kept"] == ["link", "moduli", "old-account", "ssh_host_ed25519_key", "sshd_config"]
+    assert sorted(os.listdir(etc_ssh)) == ["alice", "link", "moduli", "old-account", "ssh_host_ed25519_key",
+                                           "sshd_config"]
+    assert (etc_ssh / "sshd_config").read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("install,where", [
+    ({"principals": {"directory": "/tmp/p", "files": {}, "exclusive": True}}, "install_principals.directory"),
+    ({"principals": {"directory": "/etc/ssh", "files": {}, "exclusive": True}}, "install_principals.directory"),
+    ({"krl": {"path": "/etc/sudoers.d/krl", "content": ""}}, "install_krl.path"),
+    ({"trusted_user_ca_keys": {"path": "/etc/ssh-evil/ca.pub", "content": ""}}, "install_trusted_user_ca_keys.path"),
+])
+def test_ca_files_stay_under_etc_ssh_on_the_host(install, where):
+    with pytest.raises(OpenSSHConfigError, match=where.replace(".", "\\.")):
+        ca_host.apply(dict(params(**install), allow_any_path=False), fake_run([]))
+
+
+def test_principals_directory_is_never_sshds_own_directory(tree):
+    for path in ("/etc/ssh", "/etc/ssh/", "/etc/ssh/.", "/"):
+        with pytest.raises(OpenSSHConfigError, match="directory of their own"):
+            ca_host.check_principals_directory(path, "principals_directory", True)
+    assert ca_host.check_principals_directory("/etc/ssh/auth_principals", "d", False) == "/etc/ssh/auth_principals"
 
 
 @pytest.mark.parametrize("files", [{"a\nb": ["x"]}, {"../root": ["x"]}, {".ssh": ["x"]}, {"alice": ["ops\nroot"]},
