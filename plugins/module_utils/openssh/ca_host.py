@@ -9,7 +9,9 @@
    0755 directory), and the KRL (``RevokedKeys``). A KRL is installed only
    when ``ssh-keygen -Q -l`` accepts it and it revokes none of the trusted CA
    keys; it is compared by listing (without its generation time), so a KRL
-   rebuilt from the same data changes nothing.
+   rebuilt from the same data changes nothing. Every input (paths, principals,
+   KRL, certificates) is checked before the first file is written, so a refusal
+   leaves all of them as they were.
 2. The host keys sshd really uses (``sshd -T`` ``hostkey`` lines), with
    their public keys and the certificates next to them (``<key>-cert.pub``),
    for the controller to decide what to sign.
@@ -140,11 +142,18 @@ def _ensure(path: str, data: bytes, check_mode: bool) -> bool:
         return True
 
 
-def _principals(spec: Mapping[str, Any], check_mode: bool, allow_any: bool = False) -> Dict[str, Any]:
-    path = check_principals_directory(spec["directory"], "install_principals.directory", allow_any)
+def _principals_candidate(spec: Mapping[str, Any], allow_any: bool) -> Dict[str, Any]:
+    """The principals directory and files, checked; nothing is touched."""
+    return {"directory": check_principals_directory(spec["directory"], "install_principals.directory", allow_any),
+            # the controller sends account -> principals; the one check (ca.py) runs again here
+            "files": ca.principals_files(spec["files"], "install_principals.files"),
+            "exclusive": spec.get("exclusive", True)}
+
+
+def _install_principals(candidate: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
+    path = candidate["directory"]
+    files = candidate["files"]
     report: Dict[str, Any] = {"directory": path, "changed": [], "removed": [], "kept": []}
-    # the controller sends account -> principals; the one check (ca.py) runs again here
-    files = ca.principals_files(spec["files"], "install_principals.files")
     if not os.path.isdir(path):
         report["changed"] = sorted(files)
         if check_mode:
@@ -166,7 +175,7 @@ def _principals(spec: Mapping[str, Any], check_mode: bool, allow_any: bool = Fal
                 directory.set_metadata(account, 0, 0, FILE_MODE)
             else:
                 directory.write(account, data, 0, 0, FILE_MODE, sync=False)
-        if spec.get("exclusive", True):
+        if candidate["exclusive"]:
             # Only files this module wrote (root's, one link, starting with the marker line) are
             # removed; anything else in the directory - a typo that names /etc, a file an admin
             # put there - is left alone and reported.
@@ -187,60 +196,65 @@ def _principals(spec: Mapping[str, Any], check_mode: bool, allow_any: bool = Fal
     return report
 
 
-def _krl(run, spec: Mapping[str, Any], trusted: Optional[bytes], check_mode: bool, allow_any: bool
-         ) -> Dict[str, Any]:
+def _krl_candidate(run, spec: Mapping[str, Any], trusted: Optional[bytes], work: fileio.PrivateDirectory,
+                   allow_any: bool) -> Dict[str, Any]:
+    """The KRL, checked in ``work`` (ssh-keygen -Q -l accepts it, it revokes no trusted CA key); nothing installed."""
     path = check_file_path(spec["path"], "install_krl.path", allow_any)
     try:
         data = base64.b64decode(spec["content"], validate=True)
     except (binascii.Error, ValueError):
         raise OpenSSHConfigError("krl.content must be the KRL in base64", "krl.content")
-    report: Dict[str, Any] = {"path": path, "changed": False, "valid": False}
-    with fileio.PrivateDirectory(prefix="sshsuite-krl-") as work:
-        candidate = work.file_path("candidate")
-        work.write("candidate", data, 0, 0, 0o600)
-        ok, listing = keygen.krl_listing(run, candidate)
-        if not ok:
-            raise OpenSSHConfigError("refusing to install the KRL: ssh-keygen -Q -l rejects it (%s); %s is unchanged "
-                                     "and RevokedKeys will not point at it" % (listing, path), "krl")
-        # A KRL that revokes a trusted CA key refuses every certificate of that CA.
-        for index, line in enumerate(text.split_lines((trusted or b"").decode("utf-8", "replace"))):
-            if keys.is_comment_line(line):
-                continue
-            name = "ca%d.pub" % index
-            work.write(name, (line.strip() + "\n").encode("utf-8"), 0, 0, 0o600)
-            if keygen.krl_revokes(run, candidate, work.file_path(name)):
-                raise OpenSSHConfigError("refusing to install the KRL: it revokes the trusted user CA key %s, which "
-                                         "would refuse every certificate it signed; remove the CA from the trusted "
-                                         "keys first (a rotation) or from the revocations" % line.strip()[:80], "krl")
-        report["entries"] = listing.split("\n")
-        existing = None
-        if os.path.exists(path):
-            try:
-                old = fileio.read_file(path, owners=None)
-            except OpenSSHConfigError:
-                old = None
-            if old is not None:
-                work.write("existing", old, 0, 0, 0o600)
-                valid, existing = keygen.krl_listing(run, work.file_path("existing"))
-                if not valid:
-                    existing = None
-        if existing == listing:
-            info = os.lstat(path)
-            if (info.st_uid, info.st_gid, info.st_mode & 0o7777) != (0, 0, FILE_MODE):
-                report["changed"] = True
-                if not check_mode:
-                    fileio.set_metadata(path, 0, 0, FILE_MODE)
-        else:
+    candidate = work.file_path("candidate")
+    work.write("candidate", data, 0, 0, 0o600)
+    ok, listing = keygen.krl_listing(run, candidate)
+    if not ok:
+        raise OpenSSHConfigError("refusing to install the KRL: ssh-keygen -Q -l rejects it (%s); %s is unchanged "
+                                 "and RevokedKeys will not point at it" % (listing, path), "krl")
+    # A KRL that revokes a trusted CA key refuses every certificate of that CA.
+    for index, line in enumerate(text.split_lines((trusted or b"").decode("utf-8", "replace"))):
+        if keys.is_comment_line(line):
+            continue
+        name = "ca%d.pub" % index
+        work.write(name, (line.strip() + "\n").encode("utf-8"), 0, 0, 0o600)
+        if keygen.krl_revokes(run, candidate, work.file_path(name)):
+            raise OpenSSHConfigError("refusing to install the KRL: it revokes the trusted user CA key %s, which "
+                                     "would refuse every certificate it signed; remove the CA from the trusted "
+                                     "keys first (a rotation) or from the revocations" % line.strip()[:80], "krl")
+    return {"path": path, "data": data, "listing": listing}
+
+
+def _install_krl(run, candidate: Mapping[str, Any], work: fileio.PrivateDirectory, check_mode: bool
+                 ) -> Dict[str, Any]:
+    path, data, listing = candidate["path"], candidate["data"], candidate["listing"]
+    report: Dict[str, Any] = {"path": path, "changed": False, "valid": False, "entries": listing.split("\n")}
+    existing = None
+    if os.path.exists(path):
+        try:
+            old = fileio.read_file(path, owners=None)
+        except OpenSSHConfigError:
+            old = None
+        if old is not None:
+            work.write("existing", old, 0, 0, 0o600)
+            valid, existing = keygen.krl_listing(run, work.file_path("existing"))
+            if not valid:
+                existing = None
+    if existing == listing:
+        info = os.lstat(path)
+        if (info.st_uid, info.st_gid, info.st_mode & 0o7777) != (0, 0, FILE_MODE):
             report["changed"] = True
             if not check_mode:
-                fileio.write_file(path, data, 0, 0, FILE_MODE, create_dirs=True)
-                # check what sshd will read, not what was meant
-                installed = fileio.read_file(path)
-                work.write("installed", installed or b"", 0, 0, 0o600)
-                valid, again = keygen.krl_listing(run, work.file_path("installed"))
-                if not valid or again != listing:
-                    raise OpenSSHConfigError("the KRL installed at %s does not list as the candidate did (%s)"
-                                             % (path, again), "krl")
+                fileio.set_metadata(path, 0, 0, FILE_MODE)
+    else:
+        report["changed"] = True
+        if not check_mode:
+            fileio.write_file(path, data, 0, 0, FILE_MODE, create_dirs=True)
+            # check what sshd will read, not what was meant
+            installed = fileio.read_file(path)
+            work.write("installed", installed or b"", 0, 0, 0o600)
+            valid, again = keygen.krl_listing(run, work.file_path("installed"))
+            if not valid or again != listing:
+                raise OpenSSHConfigError("the KRL installed at %s does not list as the candidate did (%s)"
+                                         % (path, again), "krl")
     # valid: the file at path is (now) this KRL, so RevokedKeys may point at it
     report["valid"] = not (check_mode and report["changed"] and existing is None)
     return report
@@ -271,32 +285,63 @@ def collect_host_keys(run, effective: Mapping[str, List[str]], types: List[str])
     return found
 
 
+def _certificates_candidate(items: List[Mapping[str, Any]], effective: Mapping[str, List[str]]
+                            ) -> List[Any]:
+    """The host certificates to install, each checked (next to a HostKey sshd uses, a host certificate)."""
+    allowed = {path.strip() + CERT_SUFFIX for path in effective.get("hostkey", [])}
+    certificates = []
+    for index, item in enumerate(items):
+        where = "install_certificates[%d]" % index
+        path = text.check_path(item["path"], where + ".path")
+        if path not in allowed:
+            raise OpenSSHConfigError("%s is not <host key>%s of a HostKey sshd uses; refusing to write it"
+                                     % (path, CERT_SUFFIX), where)
+        cert = keys.parse_public_key(item["content"].strip(), where + ".content")
+        if cert.certificate is None or cert.certificate.cert_type != "host":
+            raise OpenSSHConfigError("the content is not a host certificate", where)
+        certificates.append((path, cert))
+    return certificates
+
+
 def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: bool = False,
           backup=None) -> Dict[str, Any]:
     result: Dict[str, Any] = {"changed": False, "warnings": []}
     allow_any = bool(params.get("allow_any_path"))
-    trusted = None
+    # 1. Every input is checked and every candidate built before the first file is written, so a
+    #    refusal (a broken KRL, a bad principals entry, a certificate for a key sshd does not use)
+    #    leaves the trusted keys, principals, KRL and certificates exactly as they were.
+    trusted = trusted_path = None
     spec = params.get("install_trusted_user_ca_keys")
     if spec:
-        path = check_file_path(spec["path"], "install_trusted_user_ca_keys.path", allow_any)
+        trusted_path = check_file_path(spec["path"], "install_trusted_user_ca_keys.path", allow_any)
         for line in text.split_lines(spec["content"]):
             text.check_text(line, "install_trusted_user_ca_keys.content")
         trusted = spec["content"].encode("utf-8")
-        changed = _ensure(path, trusted, check_mode)
-        result["trusted_user_ca_keys"] = {"path": path, "changed": changed}
-        result["changed"] |= changed
+    principals = None
     if params.get("install_principals"):
-        report = _principals(params["install_principals"], check_mode, allow_any)
-        result["principals"] = report
-        result["changed"] |= bool(report["changed"] or report["removed"])
-    if params.get("install_krl"):
-        report = _krl(run, params["install_krl"], trusted, check_mode, allow_any)
-        result["krl"] = report
-        result["changed"] |= report["changed"]
-
+        principals = _principals_candidate(params["install_principals"], allow_any)
     effective = None
     if params.get("collect_host_keys") or params.get("install_certificates"):
         effective = sshd_host.dump_effective(run, params["config_path"], create=not check_mode)
+    certificates = _certificates_candidate(params.get("install_certificates") or [], effective or {})
+    with fileio.PrivateDirectory(prefix="sshsuite-krl-") as work:
+        krl = None
+        if params.get("install_krl"):
+            krl = _krl_candidate(run, params["install_krl"], trusted, work, allow_any)
+        # 2. Then installed, the files sshd_config points to first.
+        if trusted_path is not None:
+            changed = _ensure(trusted_path, trusted, check_mode)
+            result["trusted_user_ca_keys"] = {"path": trusted_path, "changed": changed}
+            result["changed"] |= changed
+        if principals is not None:
+            report = _install_principals(principals, check_mode)
+            result["principals"] = report
+            result["changed"] |= bool(report["changed"] or report["removed"])
+        if krl is not None:
+            report = _install_krl(run, krl, work, check_mode)
+            result["krl"] = report
+            result["changed"] |= report["changed"]
+
     if params.get("collect_host_keys"):
         result["host_keys"] = collect_host_keys(run, effective, params.get("host_key_types") or [])
         result["hostname"] = socket.gethostname()
@@ -304,16 +349,7 @@ def apply(params: Mapping[str, Any], run, check_mode: bool = False, want_diff: b
 
     installed = []
     if params.get("install_certificates"):
-        allowed = {path.strip() + CERT_SUFFIX for path in effective.get("hostkey", [])}
-        for index, item in enumerate(params["install_certificates"]):
-            where = "install_certificates[%d]" % index
-            path = text.check_path(item["path"], where + ".path")
-            if path not in allowed:
-                raise OpenSSHConfigError("%s is not <host key>%s of a HostKey sshd uses; refusing to write it"
-                                         % (path, CERT_SUFFIX), where)
-            cert = keys.parse_public_key(item["content"].strip(), where + ".content")
-            if cert.certificate is None or cert.certificate.cert_type != "host":
-                raise OpenSSHConfigError("the content is not a host certificate", where)
+        for path, cert in certificates:
             if _ensure(path, (cert.text() + "\n").encode("ascii"), check_mode):
                 installed.append(path)
         result["certificates_installed"] = installed

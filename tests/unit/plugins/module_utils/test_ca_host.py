@@ -152,6 +152,50 @@ def test_broken_or_empty_krl_is_refused_and_the_installed_one_stays(tree, conten
     assert path.read_bytes() == before
 
 
+def _installed_state(tree):
+    """Every file under tree with its bytes, owner and mode."""
+    found = {}
+    for root, _dirs, names in os.walk(str(tree)):
+        for name in names:
+            path = os.path.join(root, name)
+            info = os.lstat(path)
+            found[path] = (open(path, "rb").read(), info.st_uid, info.st_mode)
+    return found
+
+
+@pytest.mark.parametrize("bad", ["krl", "revoking krl", "certificate"])
+def test_a_refused_input_leaves_every_ca_file_unchanged(tree, bad):
+    """Finding 6: all candidates are checked before the first write; a bad KRL (or certificate)
+    must not leave new trusted keys and principals next to the old KRL."""
+    user_ca, new_ca = make_key(tree / "user_ca"), make_key(tree / "new_ca")
+    make_key(tree / "ssh_host_ed25519_key")
+    trusted_path, krl_path = tree / "ssh_ca" / "trusted.pub", tree / "ssh_ca" / "krl"
+    principals_dir = tree / "principals"
+    first = params(trusted_user_ca_keys={"path": str(trusted_path), "content": "# managed\n%s\n" % user_ca},
+                   principals={"directory": str(principals_dir), "files": {"alice": ["alice"]}, "exclusive": True},
+                   krl={"path": str(krl_path), "content": krl_b64([])})
+    ca_host.apply(first, fake_run([]))
+    before = _installed_state(tree / "ssh_ca")
+    before.update(_installed_state(principals_dir))
+    assert len(before) == 3
+    second = params(trusted_user_ca_keys={"path": str(trusted_path), "content": "# managed\n%s\n" % new_ca},
+                    principals={"directory": str(principals_dir), "files": {"bob": ["bob"]}, "exclusive": True},
+                    krl={"path": str(krl_path), "content": krl_b64([(user_ca, "serial: 5\n")])})
+    if bad == "krl":
+        second["install_krl"]["content"] = base64.b64encode(b"garbage\n").decode()
+    elif bad == "revoking krl":
+        second["install_krl"]["content"] = krl_b64([(None, "key: %s\n" % new_ca)])
+    else:
+        second["install_certificates"] = [{"path": str(tree / "ssh_host_ed25519_key-cert.pub"),
+                                           "content": open(str(tree / "ssh_host_ed25519_key.pub")).read()}]
+    with pytest.raises(OpenSSHConfigError):
+        ca_host.apply(second, fake_run([str(tree / "ssh_host_ed25519_key")]))
+    after = _installed_state(tree / "ssh_ca")
+    after.update(_installed_state(principals_dir))
+    assert after == before
+    assert not (tree / "ssh_host_ed25519_key-cert.pub").exists()
+
+
 def test_krl_that_revokes_a_trusted_ca_is_refused(tree):
     user_ca = make_key(tree / "user_ca")
     trusted = {"path": str(tree / "ssh_ca" / "trusted.pub"), "content": "# managed\n%s\n" % user_ca}
