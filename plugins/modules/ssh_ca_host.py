@@ -135,7 +135,7 @@ options:
     type: path
     default: /etc/ssh/ssh_ca/revoked_keys.krl
   state_dir:
-    description: Controller directory of the serial registry and issuance log (required to sign).
+    description: Controller directory of the serial registry and issuance log (required to sign); owned by the user running Ansible, writable by nobody else.
     type: path
   config_path:
     description: sshd configuration file whose C(sshd -T) names the host keys.

@@ -58,7 +58,7 @@ options:
     type: path
     required: true
   state_dir:
-    description: Controller directory of the serial registry and issuance log.
+    description: Controller directory of the serial registry and issuance log; owned by the user running Ansible, writable by nobody else.
     type: path
     required: true
   renew_fraction:

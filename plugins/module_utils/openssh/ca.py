@@ -19,7 +19,8 @@ keygen.py, keys and certificates are parsed by keys.py.
     (the next free serial) and ``issued.jsonl`` (one JSON line per certificate:
     serial, key ID, principals, validity, key fingerprint, CA), both under an
     exclusive ``flock`` so parallel forks never hand out one serial twice.
-    Serials start at 1 and are never reused.
+    Serials start at 1 and are never reused: the next one follows both
+    ``serials.json`` and the highest serial in the log.
 ``Revocations``
     revoked serials (and ranges), key IDs, plain keys and whole certificates,
     turned into ``ssh-keygen -k`` spec sections per CA (``krl_sections``).
@@ -36,6 +37,7 @@ import ipaddress
 import json
 import os
 import re
+import stat
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keygen, keys, text, values
@@ -381,50 +383,123 @@ def parse_existing(text_or_none: Optional[str], where: str) -> Optional[keys.Pub
 # ---------------------------------------------------------------------------
 
 class Registry(object):
-    """``serials.json`` + ``issued.jsonl`` in a controller directory, under one flock."""
+    """``serials.json`` + ``issued.jsonl`` in a controller directory, under one flock.
+
+    The directory must belong to the user running Ansible and be writable by nobody else: whoever
+    can write there can make serials repeat. Every file in it is opened relative to a checked
+    descriptor of the directory, never through a symbolic link (O_NOFOLLOW), and read only when
+    it is a regular file with one link owned by that user (fileio's reader).
+    """
 
     SERIALS = "serials.json"
     LOG = "issued.jsonl"
     LOCK = ".lock"
+    #: the issuance log only grows; it is read whole to find the highest serial
+    MAX_LOG = 1 << 30
 
     def __init__(self, directory: str):
         text.check_text(directory, "state_dir", "the registry directory")
         os.makedirs(directory, 0o700, exist_ok=True)
         self.directory = directory
+        self._open().close()
+
+    def _open(self) -> fileio.Directory:
+        """The state directory, opened and checked: owned by this user, not group/world writable."""
+        directory = fileio.Directory.open(self.directory, trusted=False)
+        try:
+            info = os.fstat(directory.fd)
+            uid = os.getuid()
+            if info.st_uid != uid:
+                raise OpenSSHConfigError(
+                    "the serial registry %s is owned by uid %d, not by uid %d that runs Ansible; another user could "
+                    "make serials repeat: give it to uid %d (chown) or choose another state_dir"
+                    % (self.directory, info.st_uid, uid, uid), "state_dir")
+            if info.st_mode & 0o022:
+                raise OpenSSHConfigError(
+                    "the serial registry %s is writable by group or others (mode %04o); another user could make "
+                    "serials repeat: chmod 0700 it" % (self.directory, stat.S_IMODE(info.st_mode)), "state_dir")
+        except BaseException:
+            directory.close()
+            raise
+        return directory
+
+    def _open_file(self, directory: fileio.Directory, name: str, flags: int) -> int:
+        """``name`` opened in the checked directory without following a link (created 0600)."""
+        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+        path = os.path.join(self.directory, name)
+        try:
+            fd = os.open(name, flags, 0o600, dir_fd=directory.fd)
+        except OSError as exc:
+            raise OpenSSHConfigError("the serial registry cannot be used: %s" % fileio.describe_os_error(exc, path),
+                                     "state_dir")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.getuid():
+            os.close(fd)
+            raise OpenSSHConfigError("%s must be a regular file with one link owned by uid %d; refusing to use it"
+                                     % (path, os.getuid()), "state_dir")
+        return fd
 
     @contextlib.contextmanager
     def locked(self):
-        fd = os.open(os.path.join(self.directory, self.LOCK), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
-                     0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        with self._open() as directory:
+            fd = self._open_file(directory, self.LOCK, os.O_RDWR | os.O_CREAT)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield directory
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
-    def _read_next(self) -> int:
-        path = os.path.join(self.directory, self.SERIALS)
+    def _read(self, directory: fileio.Directory, name: str, max_bytes: int = fileio.MAX_READ) -> Optional[bytes]:
         try:
-            with open(path) as handle:
-                return max(1, int(json.load(handle)["next"]))
-        except FileNotFoundError:
-            # A lost serials.json must never restart at 1: continue after the log.
-            highest = max((entry.get("serial", 0) for entry in self.entries()), default=0)
+            return directory.read(name, owners=(os.getuid(),), max_bytes=max_bytes)[0]
+        except fileio.FileRefused as exc:
+            raise OpenSSHConfigError("the serial registry cannot be read: %s" % exc, "state_dir")
+
+    def _entries(self, directory: fileio.Directory) -> List[Dict[str, Any]]:
+        path = os.path.join(self.directory, self.LOG)
+        content = self._read(directory, self.LOG, self.MAX_LOG)
+        entries = []
+        for number, line in enumerate(text.split_lines((content or b"").decode("utf-8", "replace")), 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError as exc:
+                raise OpenSSHConfigError("%s line %d is damaged (%s); fix it by hand: it is the record of every "
+                                         "serial issued" % (path, number, exc), "state_dir")
+            if not isinstance(entry, dict):
+                raise OpenSSHConfigError("%s line %d is not a JSON object" % (path, number), "state_dir")
+            entries.append(entry)
+        return entries
+
+    def _read_next(self, directory: fileio.Directory) -> int:
+        """The next free serial: after both serials.json and the highest serial in the log, so a lost,
+        restored or edited serials.json never hands out a serial that was issued."""
+        path = os.path.join(self.directory, self.SERIALS)
+        highest = 0
+        for entry in self._entries(directory):
+            serial = entry.get("serial")
+            if isinstance(serial, int) and not isinstance(serial, bool):
+                highest = max(highest, serial)
+        data = self._read(directory, self.SERIALS)
+        if data is None:
             return highest + 1
-        except (ValueError, KeyError, TypeError) as exc:
+        try:
+            recorded = int(json.loads(data.decode("utf-8"))["next"])
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise OpenSSHConfigError("%s is damaged (%s); fix it by hand: serials must never be reused" % (path, exc),
                                      "state_dir")
+        return max(1, recorded, highest + 1)
 
     def allocate(self, count: int) -> int:
         """Reserve ``count`` new serials; returns the first. Never 0, never reused."""
         if count <= 0:
             raise ValueError("count must be positive")
-        with self.locked():
-            first = self._read_next()
+        with self.locked() as directory:
+            first = self._read_next(directory)
             data = json.dumps({"next": first + count}).encode("ascii") + b"\n"
-            with fileio.Directory.open(self.directory, trusted=False) as directory:
-                directory.write(self.SERIALS, data, os.getuid(), os.getgid(), 0o600)
+            directory.write(self.SERIALS, data, os.getuid(), os.getgid(), 0o600)
             return first
 
     def record(self, entries: Iterable[Mapping[str, Any]]) -> None:
@@ -432,9 +507,8 @@ class Registry(object):
         lines = "".join(json.dumps(dict(entry), sort_keys=True) + "\n" for entry in entries)
         if not lines:
             return
-        with self.locked():
-            fd = os.open(os.path.join(self.directory, self.LOG),
-                         os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with self.locked() as directory:
+            fd = self._open_file(directory, self.LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
                 os.write(fd, lines.encode("utf-8"))
                 os.fsync(fd)
@@ -442,13 +516,8 @@ class Registry(object):
                 os.close(fd)
 
     def entries(self) -> List[Dict[str, Any]]:
-        path = os.path.join(self.directory, self.LOG)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                content = handle.read()
-        except FileNotFoundError:
-            return []
-        return [json.loads(line) for line in text.split_lines(content) if line.strip()]
+        with self._open() as directory:
+            return self._entries(directory)
 
 
 def log_entry(request: CertRequest, certificate: keys.PublicKey, ca: keys.PublicKey, reasons: Sequence[str],

@@ -215,6 +215,74 @@ def test_damaged_serial_file_is_an_error(lab):
         lab.registry.allocate(1)
 
 
+def test_a_restored_serial_file_never_reissues_a_logged_serial(tmp_path):
+    """Finding 4: serials.json rolled back (a backup restored, an edit) must not win over the log."""
+    registry = ca.Registry(str(tmp_path / "state"))
+    first = registry.allocate(5)
+    registry.record([{"serial": serial, "key_id": "k%d" % serial} for serial in range(first, first + 5)])
+    with open(str(tmp_path / "state" / "serials.json"), "w") as handle:
+        handle.write('{"next": 2}\n')
+    assert registry.allocate(1) == 6
+    # a registry ahead of the log (serials allocated, signing failed) still counts
+    with open(str(tmp_path / "state" / "serials.json"), "w") as handle:
+        handle.write('{"next": 40}\n')
+    assert registry.allocate(1) == 40
+
+
+def test_a_damaged_log_line_is_an_error(tmp_path):
+    registry = ca.Registry(str(tmp_path / "state"))
+    registry.record([{"serial": 1}])
+    with open(str(tmp_path / "state" / "issued.jsonl"), "a") as handle:
+        handle.write("{half\n")
+    with pytest.raises(OpenSSHConfigError, match="line 2 is damaged"):
+        registry.allocate(1)
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o707, 0o777])
+def test_a_state_dir_others_can_write_is_refused(tmp_path, mode):
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chmod(str(state), mode)
+    with pytest.raises(OpenSSHConfigError, match="writable by group or others.*chmod 0700"):
+        ca.Registry(str(state))
+    registry_ok = tmp_path / "ok"
+    registry_ok.mkdir()
+    os.chmod(str(registry_ok), 0o755)
+    ca.Registry(str(registry_ok)).allocate(1)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")
+def test_a_state_dir_of_another_user_is_refused(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    os.chown(str(state), 65534, 65534)
+    with pytest.raises(OpenSSHConfigError, match="owned by uid 65534, not by uid 0"):
+        ca.Registry(str(state))
+
+
+@pytest.mark.parametrize("name", ["serials.json", "issued.jsonl", ".lock"])
+def test_registry_files_are_never_opened_through_a_link(tmp_path, name):
+    registry = ca.Registry(str(tmp_path / "state"))
+    registry.record([{"serial": registry.allocate(1)}])
+    target = tmp_path / "elsewhere"
+    path = tmp_path / "state" / name
+    os.unlink(str(path))
+    os.symlink(str(target), str(path))
+    with pytest.raises(OpenSSHConfigError, match="symbolic link"):
+        registry.allocate(1)
+    if name != "serials.json":  # record() only appends to the log, under the lock
+        with pytest.raises(OpenSSHConfigError, match="symbolic link"):
+            registry.record([{"serial": 9}])
+    assert not target.exists()
+    # a hard link (to a file elsewhere) is refused as well
+    os.unlink(str(path))
+    target.write_text('{"next": 1}\n')
+    os.link(str(target), str(path))
+    with pytest.raises(OpenSSHConfigError, match="link"):
+        registry.allocate(1)
+    assert target.read_text() == '{"next": 1}\n'
+
+
 # -- revocation ---------------------------------------------------------------------------
 
 def test_revocation_data_is_checked(lab):
