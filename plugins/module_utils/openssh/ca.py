@@ -945,19 +945,24 @@ CA_SPEC: Dict[str, Any] = dict(
 
 
 def ca_public_key(spec: Mapping[str, Any], where: str) -> keys.PublicKey:
-    """The CA's public key: ``public_key`` as text or a controller path; default ``<private_key>.pub``."""
-    value = spec.get("public_key")
+    """The CA's public key: ``public_key`` as text or a controller path; default ``<private_key>.pub``.
+
+    A blank ``public_key`` (empty or only whitespace, as an unset inventory variable gives) counts as
+    not given."""
+    value = str(spec.get("public_key") or "").strip()
     if not value and spec.get("private_key"):
-        value = spec["private_key"] + ".pub"
+        value = str(spec["private_key"]).strip() + ".pub"
     if not value:
-        raise OpenSSHConfigError("give the CA's public_key (text or path) or private_key", where)
-    value = str(value).strip()
+        raise OpenSSHConfigError("give the CA's public_key (text or path) or private_key; public_key is empty", where)
     if not value.split(None, 1)[0] in keys.KEY_TYPES:
+        path = value
         try:
-            with open(value, encoding="ascii") as handle:
+            with open(path, encoding="ascii") as handle:
                 value = handle.read().strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise OpenSSHConfigError("cannot read the CA public key %s on the controller: %s" % (value, exc), where)
+            raise OpenSSHConfigError("cannot read the CA public key %s on the controller: %s" % (path, exc), where)
+        if not value:
+            raise OpenSSHConfigError("the CA public key file %s on the controller is empty" % path, where)
     key = keys.parse_public_key(value, where + ".public_key")
     if key.is_certificate:
         raise OpenSSHConfigError("the CA key is a plain key, not a certificate", where + ".public_key")

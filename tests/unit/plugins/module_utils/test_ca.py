@@ -283,6 +283,20 @@ def test_registry_files_are_never_opened_through_a_link(tmp_path, name):
     assert target.read_text() == '{"next": 1}\n'
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n ", None])
+def test_a_blank_ca_public_key_is_a_clear_error(tmp_path, blank):
+    """Finding 8: ca_public_key("   ") raised IndexError."""
+    with pytest.raises(OpenSSHConfigError, match="give the CA's public_key"):
+        ca.ca_public_key({"public_key": blank}, "host_ca")
+    # with a private key, a blank public_key means <private_key>.pub
+    text_ = make_key(tmp_path / "ca")
+    assert ca.ca_public_key({"public_key": blank, "private_key": str(tmp_path / "ca")}, "host_ca").text() == \
+        keys.parse_public_key(text_).with_comment("").text()
+    (tmp_path / "empty.pub").write_text(" \n")
+    with pytest.raises(OpenSSHConfigError, match="is empty"):
+        ca.ca_public_key({"public_key": str(tmp_path / "empty.pub")}, "host_ca")
+
+
 # -- revocation ---------------------------------------------------------------------------
 
 def test_revocation_data_is_checked(lab):

@@ -106,6 +106,9 @@ def test_encrypted_ca_signs_through_askpass_and_the_secret_stays_out_of_argv_and
     assert (cert.serial, cert.key_id, cert.principals) == (5, "alice", ("alice",))
     assert cert.signature_key.text() == keys.parse_public_key(public).text()
     assert seen and all(SECRET not in " ".join(item) for item in seen)
+    # the decrypted key lives in the agent for a short lifetime only (finding 8: it was 10 minutes)
+    added = [argv for argv in seen if argv[0] == keygen.ADD]
+    assert added and all(0 < int(argv[argv.index("-t") + 1]) <= 180 for argv in added)
 
 
 def test_wrong_passphrase_fails_at_once_without_echoing_it(ca):
