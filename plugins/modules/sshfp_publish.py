@@ -145,7 +145,7 @@ EXAMPLES = r"""
     tsig_key_name: sshfp-update
     tsig_secret: "{{ vault_sshfp_tsig_secret }}"
     ttl: 3600
-    entries: "{{ ansible_play_hosts | map('extract', hostvars, ['sshfp', 'entry']) | list }}"
+    entries: "{{ hostvars | sshsuite.openssh.sshfp_entries(ansible_play_hosts, 'sshfp', zone='example.com') }}"
   delegate_to: localhost
   run_once: true
 
@@ -154,7 +154,7 @@ EXAMPLES = r"""
     method: zonefile
     zone: example.com
     zone_file: /etc/bind/zones/example.com.sshfp
-    entries: "{{ ansible_play_hosts | map('extract', hostvars, ['sshfp', 'entry']) | list }}"
+    entries: "{{ hostvars | sshsuite.openssh.sshfp_entries(ansible_play_hosts, 'sshfp', zone='example.com') }}"
   delegate_to: ns1.example.com
   run_once: true
 """
