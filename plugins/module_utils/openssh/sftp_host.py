@@ -88,11 +88,36 @@ def systemd_escape_path(path: str) -> str:
     return "".join(out)
 
 
+def chroot_path_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be a chroot the layout manages; None when it can.
+
+    A home from passwd or an account name from /etc/group reaches here
+    unchecked; the path goes into the mount unit (Where=, Description=) and
+    the reports: text.check_path's rules (no control character, space,
+    quote, backslash or wildcard), no ``%`` (a systemd specifier, and a token
+    in sshd_config), and in the normal form (no ``//`` or ``.`` part), so that
+    Where= names exactly what the unit's escaped name says.
+    """
+    try:
+        text.check_path(path, "", "chroot")
+    except OpenSSHConfigError as exc:
+        return exc.message
+    if "%" in path:
+        return "chroot %r must not contain %% (systemd would expand it as a specifier in the mount unit)" % path
+    if os.path.normpath(path) != path:
+        return "chroot %r is not in normal form (write it as %s)" % (path, os.path.normpath(path))
+    return None
+
+
 def mount_unit_name(where: str) -> str:
     return systemd_escape_path(where) + ".mount"
 
 
 def mount_unit_text(chroot: str, where: str) -> str:
+    for path in (chroot, where):
+        problem = chroot_path_problem(path)
+        if problem:  # plan() refused it already; never write such a unit
+            raise OpenSSHConfigError(problem, "mount unit for %r" % where)
     return "\n".join([
         "%s: /dev/log inside the SFTP chroot %s" % (UNIT_HEADER, chroot),
         "# (a bind mount of journald's socket; it follows the socket when that is restarted)",
@@ -326,6 +351,12 @@ def plan(blocks: Sequence[sftp.Block]) -> Plan:
             chroot = block.root + "/" + account.name
         else:
             chroot = block.root
+        problem = chroot_path_problem(chroot)
+        if problem:
+            problems.append("%s: %s (the %s layout's jail of %s%s)"
+                            % (block.where, problem, block.layout, account.name,
+                               ", its home directory in passwd" if block.layout == "home" else ""))
+            continue
         jails.append(Jail(account, block, chroot))
         uid, gid = account.uid, account.gid
         gname = _name_of_gid(gid) if gid != UNKNOWN else account.name

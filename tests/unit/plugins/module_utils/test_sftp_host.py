@@ -92,7 +92,7 @@ def params(base, **extra):
 # -- systemd names and units ---------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/srv/sftp/partners/fred/dev/log", "/srv/a-b/c_d/dev/log", "/srv/.hidden/x",
-                                  "//srv//x/", "/srv/ünï/x", "/"])
+                                  "//srv//x/", "/srv/ünï/x", "/", "/home/a%i b\\c/dev/log"])
 def test_unit_names_match_systemd_escape(path):
     expected = sftp_host.systemd_escape_path(path)
     if shutil.which("systemd-escape"):
@@ -517,3 +517,57 @@ def test_no_unit_is_written_when_the_mount_point_changes_after_the_layout(base, 
     assert "%s is " % log in caught.value.message
     assert os.listdir(units) == []
     assert host.systemctl() == []
+
+
+# -- chroot paths that would break the mount unit --------------------------------------------
+
+@pytest.mark.parametrize("path,expected", [
+    ("/home/a%ib", "must not contain %"), ("/home/a%%b", "must not contain %"), ("/home/a b", "spaces"),
+    ("/home/a\\x2db", "backslashes"), ("/home/a\nWhere=/etc", "control character"), ("/home/a\"b", "quotes"),
+    ("/home//a", "normal form (write it as /home/a)"), ("/home/./a", "normal form"), ("home/a", "absolute"),
+    ("/home/../etc", "'..'"), ("/home/a*", "wildcards")])
+def test_chroot_paths_that_break_a_unit_are_refused(path, expected):
+    problem = sftp_host.chroot_path_problem(path)
+    assert problem and expected in problem
+    with pytest.raises(OpenSSHConfigError):
+        sftp_host.mount_unit_text(path, path + "/dev/log")
+
+
+def test_a_plain_chroot_path_is_accepted():
+    assert sftp_host.chroot_path_problem("/srv/sftp/p-1/fred_2.x") is None
+
+
+@needs_root
+@pytest.mark.parametrize("home", ["home/a%nb", "home/a%%i", "home/a b", "home/a\\b"])
+def test_a_home_from_passwd_that_would_break_the_unit_is_refused_before_anything_changes(base, home):
+    home = os.path.join(base, home)
+    os.makedirs(home)
+    os.chown(home, 1, 1)
+    units = os.path.join(base, "units")
+    os.mkdir(units)
+    before = snapshot(base)
+    host = Host()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
+        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
+        patch.setattr(sftp_host, "UNIT_DIR", units)
+        with pytest.raises(OpenSSHConfigError) as caught:
+            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
+    message = caught.value.message
+    assert "nothing was changed" in message
+    assert "users[0]" in message and "jail of daemon, its home directory in passwd" in message
+    assert snapshot(base) == before
+    assert host.systemctl() == []
+
+
+@needs_root
+def test_a_group_member_whose_name_would_break_the_unit_is_refused(base):
+    """Members of a group come from /etc/group, not from the checked data."""
+    root = os.path.join(base, "jails")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host.jail, "group_members", lambda name: ["daemon", "x%i"])
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, "/nonexistent"))
+        the_plan = sftp_host.plan(sftp.normalise(params(base, groups=[{"name": "daemon", "root": root}])))
+    assert [j.account.name for j in the_plan.jails] == ["daemon"]
+    assert list(the_plan.units) == [sftp_host.mount_unit_name(root + "/daemon/dev/log")]
+    assert len(the_plan.problems) == 1 and "x%i" in the_plan.problems[0], the_plan.problems
