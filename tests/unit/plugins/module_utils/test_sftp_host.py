@@ -12,6 +12,7 @@ a recording runner.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -400,6 +401,32 @@ def daemon_home(base):
     return home
 
 
+@contextlib.contextmanager
+def home_host(base, home):
+    """``daemon`` (uid 1) with ``home`` in passwd, on a host with systemd and the unit directory in ``base``."""
+    units = os.path.join(base, "units")
+    os.makedirs(units, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
+        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
+        patch.setattr(sftp_host, "UNIT_DIR", units)
+        yield patch
+
+
+def refused_before_anything_changes(base, home):
+    """Apply the home layout with dev_log for daemon: it must be refused with nothing written; the message."""
+    os.makedirs(os.path.join(base, "units"), exist_ok=True)
+    before = snapshot(base)
+    host = Host()
+    with home_host(base, home):
+        with pytest.raises(OpenSSHConfigError) as caught:
+            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
+    assert "nothing was changed" in caught.value.message
+    assert snapshot(base) == before
+    assert host.systemctl() == []
+    return caught.value.message
+
+
 def plant(kind, path, base):
     """What an attacker puts where the mount point belongs: a link, a hard link or a FIFO."""
     if kind == "symlink":
@@ -423,18 +450,8 @@ def test_an_account_made_dev_directory_is_refused_and_nothing_changes(base):
     os.chown(dev, 1, 1)
     open(os.path.join(dev, "log"), "w").close()
     os.chown(os.path.join(dev, "log"), 1, 1)
-    before = snapshot(base)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
-        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
-        patch.setattr(sftp_host, "UNIT_DIR", os.path.join(base, "units"))
-        host = Host()
-        with pytest.raises(OpenSSHConfigError) as caught:
-            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
-    assert "%s already exists and belongs to daemon (uid 1), not root" % dev in caught.value.message
-    assert "nothing was changed" in caught.value.message
-    assert snapshot(base) == before
-    assert host.systemctl() == []
+    message = refused_before_anything_changes(base, home)
+    assert "%s already exists and belongs to daemon (uid 1), not root" % dev in message
 
 
 @needs_root
@@ -496,8 +513,6 @@ def test_mount_point_problem(kind, expected):
 def test_no_unit_is_written_when_the_mount_point_changes_after_the_layout(base, kind):
     """The last check, through the directory's descriptor, right before Where= is handed to systemd."""
     home = daemon_home(base)
-    units = os.path.join(base, "units")
-    os.mkdir(units)
     log = os.path.join(home, "dev", "log")
     real_apply_layout = sftp_host.apply_layout
 
@@ -507,15 +522,12 @@ def test_no_unit_is_written_when_the_mount_point_changes_after_the_layout(base, 
         plant(kind, log, base)
 
     host = Host()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
-        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
-        patch.setattr(sftp_host, "UNIT_DIR", units)
+    with home_host(base, home) as patch:
         patch.setattr(sftp_host, "apply_layout", racing_apply_layout)
         with pytest.raises(ApplyFailed, match="no unit was written or started") as caught:
             sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
     assert "%s is " % log in caught.value.message
-    assert os.listdir(units) == []
+    assert os.listdir(os.path.join(base, "units")) == []
     assert host.systemctl() == []
 
 
@@ -543,21 +555,8 @@ def test_a_home_from_passwd_that_would_break_the_unit_is_refused_before_anything
     home = os.path.join(base, home)
     os.makedirs(home)
     os.chown(home, 1, 1)
-    units = os.path.join(base, "units")
-    os.mkdir(units)
-    before = snapshot(base)
-    host = Host()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
-        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
-        patch.setattr(sftp_host, "UNIT_DIR", units)
-        with pytest.raises(OpenSSHConfigError) as caught:
-            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
-    message = caught.value.message
-    assert "nothing was changed" in message
+    message = refused_before_anything_changes(base, home)
     assert "users[0]" in message and "jail of daemon, its home directory in passwd" in message
-    assert snapshot(base) == before
-    assert host.systemctl() == []
 
 
 @needs_root
