@@ -25,7 +25,8 @@ description:
   - With O(wait_until_served), the module waits until the primary serves the new sets. Servers with inline signing
     publish the signed copy a moment after the update.
   - V(zonefile) writes the same records as a zone-file fragment to O(zone_file) (for C($INCLUDE)) on the host
-    the task runs on. The file holds exactly the names of this run.
+    the task runs on. The file holds exactly the names of this run. It must lie in O(zone_file_directory), and an
+    existing file must be a fragment this module wrote.
   - Refuses, before anything is sent, a record set that OpenSSH 8.7 and newer clients would refuse whatever
     key the host serves (two different fingerprints of one algorithm), unless O(allow_conflicting) is set.
   - Needs the Python package dnspython where it runs (the controller by default; the collection's
@@ -120,8 +121,22 @@ options:
     type: bool
     default: false
   zone_file:
-    description: Path of the fragment for V(zonefile). Its directory must be owned by root and not writable by others.
+    description:
+      - Path of the fragment for V(zonefile). Its directory must be owned by root and not writable by others.
+      - It must lie in O(zone_file_directory), unless O(allow_any_path) is set.
+      - An existing file is read, shown and replaced only when it is a fragment this module wrote (its first line
+        is the fragment header) for the same O(zone). Anything else is refused, and its content never appears in
+        the result or the diff. A missing file is created.
     type: path
+  zone_file_directory:
+    description:
+      - The directory O(zone_file) must lie in, for example V(/etc/bind/zones). Required for V(zonefile) unless
+        O(allow_any_path) is set. There is no default, so that a wrong O(zone_file) cannot name a system file.
+    type: path
+  allow_any_path:
+    description: Accept a O(zone_file) outside O(zone_file_directory), or without one (an explicit opt-in).
+    type: bool
+    default: false
 notes:
   - The TSIG secret is never logged and never returned.
 seealso:
@@ -145,7 +160,7 @@ EXAMPLES = r"""
     tsig_key_name: sshfp-update
     tsig_secret: "{{ vault_sshfp_tsig_secret }}"
     ttl: 3600
-    entries: "{{ ansible_play_hosts | map('extract', hostvars, ['sshfp', 'entry']) | list }}"
+    entries: "{{ hostvars | sshsuite.openssh.sshfp_entries(ansible_play_hosts, 'sshfp', zone='example.com') }}"
   delegate_to: localhost
   run_once: true
 
@@ -154,7 +169,8 @@ EXAMPLES = r"""
     method: zonefile
     zone: example.com
     zone_file: /etc/bind/zones/example.com.sshfp
-    entries: "{{ ansible_play_hosts | map('extract', hostvars, ['sshfp', 'entry']) | list }}"
+    zone_file_directory: /etc/bind/zones
+    entries: "{{ hostvars | sshsuite.openssh.sshfp_entries(ansible_play_hosts, 'sshfp', zone='example.com') }}"
   delegate_to: ns1.example.com
   run_once: true
 """

@@ -39,6 +39,9 @@ options:
     description:
       - Owner name of the records, the name clients connect to (C(web1.example.com), or C(web1) relative to
         O(zone)).
+      - The returned RV(name) and RV(entry) carry this name as the controller templated it. The action plugin
+        discards whatever name and zone the host returns, so a compromised host cannot have its key published
+        under another name.
     type: str
     required: true
   zone:
@@ -115,7 +118,11 @@ records:
   elements: str
   sample: ["1 2 6d3f...", "4 2 9a1c..."]
 entry:
-  description: C(name), C(zone) and C(records), as M(sshsuite.openssh.sshfp_publish) takes them in O(sshsuite.openssh.sshfp_publish#module:entries).
+  description:
+    - C(name), C(zone) and C(records), as M(sshsuite.openssh.sshfp_publish) takes them in
+      O(sshsuite.openssh.sshfp_publish#module:entries).
+    - The name and zone are set on the controller from O(name) and O(zone); the records are the host's.
+    - The filter P(sshsuite.openssh.sshfp_entries#filter) collects them and checks each name against the inventory.
   returned: always
   type: dict
 keys:

@@ -49,6 +49,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     fileio,
     keygen,
     keys,
+    render,
     sshd_host,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
@@ -550,35 +551,82 @@ def chroot_verdicts(run: Runner, config: str, names: Sequence[str], addresses: S
     return results
 
 
+def _block_users(criteria: Any, where: str) -> List[str]:
+    """The accounts a Match block names.
+
+    Literal User names and the members of literal Group names; a negated or
+    wildcard pattern names nobody in particular (the block may still select
+    many accounts).
+    """
+    names: List[str] = []
+    for key, value in render.criteria_pairs(criteria, where):
+        kind = key.lower()
+        if kind not in ("user", "group"):
+            continue
+        for item in (value or "").split(","):
+            item = item.strip()
+            if not item or item.startswith("!") or any(c in item for c in "*?"):
+                continue
+            members = [item] if kind == "user" else chroot.group_members(item)
+            names += [m for m in members if m not in names]
+    return names
+
+
+def _first_value(settings: Mapping[str, Any], key: str) -> Optional[str]:
+    value = settings.get(key)
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return None if value is None else str(value)
+
+
 def chroot_problems(run: Runner, config: str, blocks: Sequence[Mapping[str, Any]], create: bool = True
                     ) -> List[str]:
-    """The ChrootDirectory of the users a new Match block gives one must be a jail sshd accepts.
+    """Every ChrootDirectory a Match block can give an account must be a jail sshd accepts.
 
     ``sshd -t`` does not look at the directory at all; sshd refuses the login
     (long after the reload) when a component is not root's or is writable by
-    others. The users are the block's literal User names and the members of
-    its Group names.
+    others. Asking ``sshd -T -C`` for one connection (from 127.0.0.1) would
+    never reach a block that matches on Address, Host, LocalPort...: so each
+    block's own ChrootDirectory (and ForceCommand) is judged with sshd's rules,
+    whatever its other criteria, for every account it names (literal User
+    names, members of literal Group names); a value without tokens is judged
+    as it stands, also for a block that names no account. A value that an
+    earlier block shadows for some connections is checked all the same (a
+    refusal too many, never one too few). ``run``, ``config`` and ``create``
+    are kept for the callers.
     """
-    names: List[str] = []
-    for block in blocks:
+    problems: List[str] = []
+    seen = set()
+    for index, block in enumerate(blocks):
         settings = {str(k).lower(): v for k, v in (block.get("settings") or {}).items()}
-        if str(settings.get("chrootdirectory") or "none").lower() == "none":
+        pattern = _first_value(settings, "chrootdirectory")
+        if not pattern or pattern.lower() == "none":
             continue
-        criteria = block.get("criteria")
-        pairs = criteria.items() if isinstance(criteria, Mapping) else []
-        for key, value in pairs:
-            items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
-            for item in (str(i) for i in items):
-                if not item or item.startswith("!") or any(c in item for c in "*?"):
+        command = _first_value(settings, "forcecommand")
+        names = _block_users(block.get("criteria"), "match[%d].criteria" % index)
+        accounts = []
+        for name in names:
+            try:
+                accounts.append(chroot.Account.lookup(name))
+            except KeyError:
+                continue
+        inside = True
+        if not accounts and "%" not in pattern and not pattern.startswith("~"):
+            # the same path for whoever the block selects: judge the path (no account for -d tokens)
+            accounts = [chroot.Account("(any account)", -1, -1, "/nonexistent")]
+            inside = False
+        for account in accounts:
+            _jail, findings = chroot.check_session(account, pattern, command, None, inside_checks=inside)
+            for finding in chroot.failures(findings):
+                if (pattern, finding.message) in seen:  # one path shared by many accounts: said once
                     continue
-                if str(key).lower() == "user" and item not in names:
-                    names.append(item)
-                elif str(key).lower() == "group":
-                    names += [m for m in chroot.group_members(item) if m not in names]
-    problems = []
-    for item in chroot_verdicts(run, config, names, ["127.0.0.1"], create):
-        for finding in item["findings"]:
-            if finding["level"] == chroot.FAIL:
-                problems.append("ChrootDirectory %s for %s: %s" % (item["chroot_directory"], item["account"],
-                                                                   finding["message"]))
+                seen.add((pattern, finding.message))
+                problems.append("ChrootDirectory %s for %s (Match %s): %s"
+                                % (pattern, account.name, _criteria_text(block.get("criteria")),
+                                   finding.message))
     return problems
+
+
+def _criteria_text(criteria: Any) -> str:
+    return " ".join("%s %s" % (name, arg) if arg is not None else name
+                    for name, arg in render.criteria_pairs(criteria, "match"))

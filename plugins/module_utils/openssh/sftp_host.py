@@ -88,11 +88,36 @@ def systemd_escape_path(path: str) -> str:
     return "".join(out)
 
 
+def chroot_path_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be a chroot the layout manages; None when it can.
+
+    A home from passwd or an account name from /etc/group reaches here
+    unchecked; the path goes into the mount unit (Where=, Description=) and
+    the reports: text.check_path's rules (no control character, space,
+    quote, backslash or wildcard), no ``%`` (a systemd specifier, and a token
+    in sshd_config), and in the normal form (no ``//`` or ``.`` part), so that
+    Where= names exactly what the unit's escaped name says.
+    """
+    try:
+        text.check_path(path, "", "chroot")
+    except OpenSSHConfigError as exc:
+        return exc.message
+    if "%" in path:
+        return "chroot %r must not contain %% (systemd would expand it as a specifier in the mount unit)" % path
+    if os.path.normpath(path) != path:
+        return "chroot %r is not in normal form (write it as %s)" % (path, os.path.normpath(path))
+    return None
+
+
 def mount_unit_name(where: str) -> str:
     return systemd_escape_path(where) + ".mount"
 
 
 def mount_unit_text(chroot: str, where: str) -> str:
+    for path in (chroot, where):
+        problem = chroot_path_problem(path)
+        if problem:  # plan() refused it already; never write such a unit
+            raise OpenSSHConfigError(problem, "mount unit for %r" % where)
     return "\n".join([
         "%s: /dev/log inside the SFTP chroot %s" % (UNIT_HEADER, chroot),
         "# (a bind mount of journald's socket; it follows the socket when that is restarted)",
@@ -326,6 +351,12 @@ def plan(blocks: Sequence[sftp.Block]) -> Plan:
             chroot = block.root + "/" + account.name
         else:
             chroot = block.root
+        problem = chroot_path_problem(chroot)
+        if problem:
+            problems.append("%s: %s (the %s layout's jail of %s%s)"
+                            % (block.where, problem, block.layout, account.name,
+                               ", its home directory in passwd" if block.layout == "home" else ""))
+            continue
         jails.append(Jail(account, block, chroot))
         uid, gid = account.uid, account.gid
         gname = _name_of_gid(gid) if gid != UNKNOWN else account.name
@@ -414,7 +445,8 @@ def describe(info: Optional[os.stat_result]) -> str:
     if info is None:
         return "missing"
     kind = "d" if stat.S_ISDIR(info.st_mode) else "s" if stat.S_ISSOCK(info.st_mode) else \
-        "l" if stat.S_ISLNK(info.st_mode) else "f" if stat.S_ISREG(info.st_mode) else "?"
+        "l" if stat.S_ISLNK(info.st_mode) else "f" if stat.S_ISREG(info.st_mode) else \
+        "p" if stat.S_ISFIFO(info.st_mode) else "?"
     return "%s %04o %s:%s" % (kind, stat.S_IMODE(info.st_mode), _name_of_uid(info.st_uid), _name_of_gid(info.st_gid))
 
 
@@ -434,11 +466,50 @@ def _acl_of(path: str) -> Tuple[Optional[bytes], Optional[bytes]]:
     return values[0], values[1]
 
 
+def dev_directories(entries: Sequence[Entry]) -> List[str]:
+    """The ``CHROOT/dev`` directories of the plan: the parents of the /dev/log mount points."""
+    return sorted({os.path.dirname(entry.path) for entry in entries if entry.kind == "mountpoint"})
+
+
+def foreign_dev_problem(info: os.stat_result, path: str) -> Optional[str]:
+    """Why the existing directory ``path`` cannot become the root-owned ``CHROOT/dev``; None when it can.
+
+    A ``dev`` an account made (its own ~/dev in the home layout) is never
+    taken over: until it were chowned the account could rename or replace
+    names in it (``log`` by a link, so that the mount unit's Where= leads
+    elsewhere), and what it planted there would stay in a root-owned
+    directory.
+    """
+    if info.st_uid == 0:
+        return None
+    return ("%s already exists and belongs to %s (uid %d), not root: the layout never takes over a directory an "
+            "account made; move it away (the layout then creates a root-owned one)"
+            % (path, _name_of_uid(info.st_uid), info.st_uid))
+
+
+def mount_point_problem(info: Optional[os.stat_result], path: str) -> Optional[str]:
+    """Why ``info`` (lstat of ``CHROOT/dev/log``) cannot be the mount point; None when it can or is missing.
+
+    systemd binds journald's socket onto the path of Where=, so what is there
+    must be root's: the empty regular file this module creates (one link, so
+    not a hard link to another file), or, once mounted, the socket. A link, a
+    FIFO or anything a user owns is refused.
+    """
+    if info is None:
+        return None
+    if info.st_uid == 0 and (stat.S_ISSOCK(info.st_mode) or (stat.S_ISREG(info.st_mode) and info.st_nlink == 1)):
+        return None
+    link = " (%d links)" % info.st_nlink if stat.S_ISREG(info.st_mode) and info.st_nlink != 1 else ""
+    return ("%s is %s%s: the /dev/log mount point must be root's regular file with one link, or its socket once "
+            "mounted; refusing to mount onto it" % (path, describe(info), link))
+
+
 def differences(entries: Sequence[Entry]) -> Tuple[List[str], List[str], List[Tuple[str, str]]]:
     """(changes, problems, before/after lines) of the managed entries; lstat only, nothing followed."""
     changes: List[str] = []
     problems: List[str] = []
     lines: List[Tuple[str, str]] = []
+    devs = dev_directories(entries)
     for entry in entries:
         info = fileio.file_stat(entry.path)
         lines.append(("%s %s" % (entry.path, describe(info)), "%s %s" % (entry.path, _want(entry))))
@@ -451,11 +522,16 @@ def differences(entries: Sequence[Entry]) -> Tuple[List[str], List[str], List[Tu
                             "replaces a link it did not create" % (entry.path, os.readlink(entry.path), kind))
             continue
         if entry.kind == "mountpoint":
-            if not (stat.S_ISSOCK(info.st_mode) or stat.S_ISREG(info.st_mode)):
-                problems.append("%s is %s, not a socket or a mount point file" % (entry.path, describe(info)))
+            problem = mount_point_problem(info, entry.path)
+            if problem:
+                problems.append(problem)
             continue
         if not stat.S_ISDIR(info.st_mode):
             problems.append("%s is %s where the layout needs a directory" % (entry.path, describe(info)))
+            continue
+        problem = foreign_dev_problem(info, entry.path) if entry.path in devs else None
+        if problem:
+            problems.append(problem)
             continue
         known = UNKNOWN not in (entry.uid, entry.gid)  # an account still to be created: mode only
         fixes = fileio.metadata_fixes(info, entry.uid if known else info.st_uid,
@@ -482,6 +558,7 @@ def apply_layout(the_plan: Plan) -> None:
     writable by nobody else.
     """
     open_dirs: Dict[str, fileio.Directory] = {}
+    devs = dev_directories(the_plan.entries)
     try:
         for anchor in the_plan.anchors:
             if anchor not in open_dirs:
@@ -498,11 +575,22 @@ def apply_layout(the_plan: Plan) -> None:
                                          entry.path)
             name = os.path.basename(entry.path)
             if entry.kind == "mountpoint":
-                if parent.lstat(name) is None:
+                # the parent (CHROOT/dev) is root's alone by now: nobody else can change its names
+                parent.check_trusted()
+                info = parent.lstat(name)
+                problem = mount_point_problem(info, entry.path)
+                if problem:
+                    raise fileio.FileRefused(problem, entry.path)
+                if info is None:
                     parent.write(name, b"", 0, 0, 0o644)
                 continue
             child = parent.child(name, create_mode=entry.mode, owner=(entry.uid, entry.gid))
             open_dirs[entry.path] = child
+            if entry.path in devs:
+                # made by someone else after the plan was checked (the account still owned the home then)
+                problem = foreign_dev_problem(os.fstat(child.fd), entry.path)
+                if problem:
+                    raise fileio.FileRefused(problem, entry.path)
             child.set_own_metadata(entry.uid, entry.gid, entry.mode)
             if entry.acl_access is not None:
                 child.set_own_acl(entry.acl_access, entry.acl_default)
@@ -513,6 +601,32 @@ def apply_layout(the_plan: Plan) -> None:
         for directory in open_dirs.values():
             directory.sync()
             directory.close()
+
+
+def mount_point_problems(the_plan: Plan) -> List[str]:
+    """Every /dev/log mount point checked again through its directory's descriptor, right before the units.
+
+    Each ``CHROOT/dev`` is opened from / without following any link and must
+    be root's alone; its ``log`` must be the mount point (mount_point_problem)
+    and exist. Run after apply_layout and before any unit is written or
+    started, so that Where= names what was checked.
+    """
+    problems = []
+    for _unused, (_chroot, where) in sorted(the_plan.units.items()):
+        parent = os.path.dirname(where)
+        try:
+            with fileio.Directory.walk(os.path.realpath(parent), (0,)) as directory:
+                info = directory.lstat(os.path.basename(where))
+        except fileio.FileRefused as exc:  # a link on the way, or not root's alone
+            problems.append(exc.message)
+            continue
+        except OSError as exc:
+            problems.append(fileio.describe_os_error(exc, parent))
+            continue
+        problem = mount_point_problem(info, where) if info is not None else "%s does not exist" % where
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def managed_units() -> Dict[str, str]:
@@ -686,6 +800,10 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             raise ApplyFailed("after creating the accounts: %s" % "; ".join(problems), **result)
     apply_layout(the_plan)
     if writes or start or restart or stale:
+        problems = mount_point_problems(the_plan)
+        if problems:
+            raise ApplyFailed("the /dev/log mount points changed after the layout was applied; no unit was written "
+                              "or started:\n%s" % "\n".join("  - " + p for p in problems), **result)
         apply_units(run, writes, start, restart, stale)
 
     # 4. The preflight on the real tree, with the start directories and the sockets.

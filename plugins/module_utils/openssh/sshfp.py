@@ -422,9 +422,15 @@ def zone_line(name: str, ttl: int, record: Record) -> str:
     return "%s %d IN SSHFP %s" % (name, ttl, record.text())
 
 
+#: the first line of every fragment render_zone_fragment writes; fragment_zone recognises it.
+FRAGMENT_HEADER = "; SSHFP records of %d names in %s, written by sshsuite.openssh.sshfp_publish."
+_FRAGMENT_HEADER_RE = re.compile(
+    "^" + re.escape(FRAGMENT_HEADER).replace("%d", "[0-9]+").replace("%s", "([a-z0-9_.-]+)") + r"\Z")
+
+
 def render_zone_fragment(wanted: Mapping[str, Set[Record]], ttl: int, zone: str) -> str:
     """Zone-file lines for every name, for operators who keep zones as files (``$INCLUDE`` it)."""
-    lines = ["; SSHFP records of %d names in %s, written by sshsuite.openssh.sshfp_publish." % (len(wanted), zone),
+    lines = [FRAGMENT_HEADER % (len(wanted), zone),
              "; Generated from the host keys sshd serves: edit the inventory, not this file."]
     for name in sorted(wanted):
         for record in sort_records(wanted[name]):
@@ -603,6 +609,18 @@ def check_plan(current: Sequence[HostKey], steps: Sequence[Mapping[str, Any]], t
                                         % (index, step["action"], version, key.describe(), texts(record_set)))
         now += step.get("wait_seconds", 0)
     return problems
+
+
+def fragment_zone(text: str) -> Optional[str]:
+    """The zone named in the header line of a fragment render_zone_fragment wrote; None for any other text.
+
+    sshfp_publish reads, shows and replaces only a file that starts with this
+    line: a zone_file path that names anything else (/etc/shadow, the zone
+    file itself) is refused before its content is used anywhere.
+    """
+    first = text.split("\n", 1)[0]
+    found = _FRAGMENT_HEADER_RE.match(first)
+    return found.group(1) if found else None
 
 
 def parse_zone_fragment(text: str) -> Dict[str, Tuple[Set[Record], Optional[int]]]:

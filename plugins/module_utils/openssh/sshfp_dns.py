@@ -292,6 +292,8 @@ ARGUMENT_SPEC = dict(
     max_names_per_update=dict(type="int", default=100),
     allow_conflicting=dict(type="bool", default=False),
     zone_file=dict(type="path"),
+    zone_file_directory=dict(type="path"),
+    allow_any_path=dict(type="bool", default=False),
 )
 REQUIRED_IF = [
     ("method", "dynamic", ("server", "tsig_key_name", "tsig_secret")),
@@ -332,13 +334,38 @@ def wanted_sets(params: Mapping[str, Any]) -> Tuple[str, Dict[str, Set[sshfp.Rec
     return zone, wanted
 
 
+def zone_file_path(params: Mapping[str, Any]) -> str:
+    """The fragment's path, checked: absolute, inside ``zone_file_directory`` (or ``allow_any_path``).
+
+    The module runs as root where the zone lives. Without a directory to stay
+    in, a typo or a hostile inventory could name /etc/shadow: check mode with
+    --diff would have shown it, a real run replaced it. The directory is the
+    operator's explicit choice (no default); ``allow_any_path`` the opt-out.
+    """
+    path = params.get("zone_file")
+    if not path:
+        raise OpenSSHConfigError("the zonefile method needs zone_file", "zone_file")
+    directory = params.get("zone_file_directory")
+    allow_any = bool(params.get("allow_any_path"))
+    if directory:
+        textcheck.check_path(directory, "zone_file_directory")
+    elif not allow_any:
+        raise OpenSSHConfigError("the zonefile method needs zone_file_directory, the directory the fragment must lie "
+                                 "in (for example /etc/bind/zones); allow_any_path: true lifts that limit",
+                                 "zone_file_directory")
+    textcheck.check_managed_path(path, "zone_file", directory or "/", allow_any,
+                                 "the zone_file_directory the fragment must lie in")
+    if path.endswith("/") or (directory and path.rstrip("/") == directory.rstrip("/")):
+        raise OpenSSHConfigError("zone_file %r must name a file in %s" % (path, directory or "a directory"),
+                                 "zone_file")
+    return path
+
+
 def precheck(params: Mapping[str, Any]) -> None:
     """Every check that needs no DNS server (the action plugin runs it on the controller)."""
     wanted_sets(params)
     if params.get("method") == "zonefile":
-        if not params.get("zone_file"):
-            raise OpenSSHConfigError("the zonefile method needs zone_file", "zone_file")
-        textcheck.check_path(params["zone_file"], "zone_file")
+        zone_file_path(params)
     else:
         for option in ("server", "tsig_key_name", "tsig_secret"):
             if not params.get(option):
@@ -370,11 +397,23 @@ def apply(params: Mapping[str, Any], run: Optional[Callable] = None, check_mode:
     ttl = params.get("ttl", 3600)
     result: Dict[str, Any] = {"changed": False, "method": params["method"], "zone": zone}
     if params["method"] == "zonefile":
-        path = textcheck.check_path(params["zone_file"], "zone_file")
+        path = zone_file_path(params)
         text = sshfp.render_zone_fragment(wanted, ttl, zone)
         textcheck.check_text(text.replace("\n", ""), "zone_file", "the fragment")
         old = fileio.read_file(path)
         old_text = old.decode("utf-8", "replace") if old is not None else ""
+        if old is not None:
+            # never read on, show or replace a file this module did not write (its content stays out of the
+            # result and out of this message)
+            owner_zone = sshfp.fragment_zone(old_text)
+            if owner_zone is None:
+                raise OpenSSHConfigError("%s exists and is not a fragment written by sshfp_publish (its first line is "
+                                         "not the fragment header); refusing to read, show or replace it: remove "
+                                         "it or choose another zone_file" % path, "zone_file")
+            if owner_zone != zone:
+                raise OpenSSHConfigError("%s holds the SSHFP fragment of the zone %s, not %s; refusing to replace "
+                                         "it: give each zone its own zone_file" % (path, owner_zone, zone),
+                                         "zone_file")
         existing = sshfp.parse_zone_fragment(old_text)
         for name in existing:
             wanted.setdefault(name, set())  # names dropped from the fragment: reported as removed

@@ -76,6 +76,32 @@ def precheck(params: Mapping[str, Any]) -> Tuple[Optional[str], str, List[int]]:
     return zone, name, fp_types
 
 
+def controller_result(params: Mapping[str, Any], result: Mapping[str, Any]) -> Dict[str, Any]:
+    """The module's result as the controller hands it on (the action plugin calls this).
+
+    The records come from the host: they are its own keys, which it controls
+    anyway. The name they are published under must not: a compromised host
+    could return another host's name or the zone apex, and sshfp_publish would
+    replace that name's records with a key of the attacker's, which
+    VerifyHostKeyDNS clients then trust. So ``name``, ``zone`` and ``entry``
+    are rebuilt here from the task's arguments (templated on the controller),
+    whatever the module returned; the records are parsed again; a failed
+    result carries no entry. Facts are dropped: the module returns none, and a
+    fact named like an inventory variable (``sshfp_name``) would override it
+    for the rest of the play.
+    """
+    zone, name, _unused = precheck(params)
+    final = dict(result)
+    final.pop("ansible_facts", None)
+    for key in ("name", "zone", "entry"):
+        final.pop(key, None)
+    if final.get("failed"):
+        return final
+    records = sshfp.texts(sshfp.parse_records(final.get("records"), "records returned by the host"))
+    final.update(name=name, zone=zone, records=records, entry={"name": name, "zone": zone, "records": records})
+    return final
+
+
 def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want_diff: bool = False,
           backup: Any = None) -> Dict[str, Any]:
     """Everything sshfp_records returns. Never changes the host (the same in check mode)."""

@@ -112,16 +112,18 @@ def check_path(path: Any, where: str, what: str = "path") -> str:
     return path
 
 
-def check_managed_path(path: Any, where: str, root: str, allow_any: bool = False) -> str:
+def check_managed_path(path: Any, where: str, root: str, allow_any: bool = False,
+                       purpose: str = "where OpenSSH reads its configuration") -> str:
     """check_path(), and inside ``root`` (the directory the daemon reads its files from).
 
     Outside ``root`` only with ``allow_any`` (the operator's explicit opt-in):
     otherwise a typo or a hostile inventory could make the module write
-    /etc/sudoers.d/x or read /etc/shadow into a diff.
+    /etc/sudoers.d/x or read /etc/shadow into a diff. ``purpose`` says what
+    ``root`` is, in the message.
     """
     check_path(path, where)
     if not allow_any and not (path + "/").startswith(root.rstrip("/") + "/"):
         raise OpenSSHConfigError(
-            "%r is outside %s, where OpenSSH reads its configuration; set allow_any_path: true (role "
-            "variable *_allow_any_path) if this is really meant" % (path, root), where)
+            "%r is outside %s, %s; set allow_any_path: true (role "
+            "variable *_allow_any_path) if this is really meant" % (path, root, purpose), where)
     return path

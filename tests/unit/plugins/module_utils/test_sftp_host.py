@@ -12,6 +12,7 @@ a recording runner.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -92,7 +93,7 @@ def params(base, **extra):
 # -- systemd names and units ---------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/srv/sftp/partners/fred/dev/log", "/srv/a-b/c_d/dev/log", "/srv/.hidden/x",
-                                  "//srv//x/", "/srv/ünï/x", "/"])
+                                  "//srv//x/", "/srv/ünï/x", "/", "/home/a%i b\\c/dev/log"])
 def test_unit_names_match_systemd_escape(path):
     expected = sftp_host.systemd_escape_path(path)
     if shutil.which("systemd-escape"):
@@ -381,3 +382,191 @@ def test_a_link_above_jails_still_to_be_created_is_checked_where_it_leads(base):
                                              "dev_log": False}]), Host())
     assert "through %s, which is owned by uid 1" % user_dir in caught.value.message
     assert snapshot(base) == before
+
+
+# -- the /dev/log mount point cannot be raced (home layout: the account owned its home) -----------
+
+def home_plan(base, home, **block):
+    """The home-layout plan for ``daemon`` (uid 1) whose home is ``home``, with dev_log."""
+    block = dict({"name": "daemon", "layout": "home"}, **block)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
+        return sftp_host.plan(sftp.normalise(params(base, users=[block])))
+
+
+def daemon_home(base):
+    home = os.path.join(base, "home", "daemon")
+    os.makedirs(home)
+    os.chown(home, 1, 1)
+    return home
+
+
+@contextlib.contextmanager
+def home_host(base, home):
+    """``daemon`` (uid 1) with ``home`` in passwd, on a host with systemd and the unit directory in ``base``."""
+    units = os.path.join(base, "units")
+    os.makedirs(units, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, home))
+        patch.setattr(sftp_host, "SYSTEMD_RUNNING", base)
+        patch.setattr(sftp_host, "UNIT_DIR", units)
+        yield patch
+
+
+def refused_before_anything_changes(base, home):
+    """Apply the home layout with dev_log for daemon: it must be refused with nothing written; the message."""
+    os.makedirs(os.path.join(base, "units"), exist_ok=True)
+    before = snapshot(base)
+    host = Host()
+    with home_host(base, home):
+        with pytest.raises(OpenSSHConfigError) as caught:
+            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
+    assert "nothing was changed" in caught.value.message
+    assert snapshot(base) == before
+    assert host.systemctl() == []
+    return caught.value.message
+
+
+def plant(kind, path, base):
+    """What an attacker puts where the mount point belongs: a link, a hard link or a FIFO."""
+    if kind == "symlink":
+        os.symlink("/etc/passwd", path)
+    elif kind == "hardlink":  # to a root-owned file on the same file system (/etc may be elsewhere)
+        victim = os.path.join(base, "victim")
+        with open(victim, "w") as handle:
+            handle.write("root's\n")
+        os.link(victim, path)
+    else:
+        os.mkfifo(path)
+    if kind != "hardlink":
+        os.lchown(path, 1, 1)
+
+
+@needs_root
+def test_an_account_made_dev_directory_is_refused_and_nothing_changes(base):
+    home = daemon_home(base)
+    dev = os.path.join(home, "dev")
+    os.mkdir(dev)
+    os.chown(dev, 1, 1)
+    open(os.path.join(dev, "log"), "w").close()
+    os.chown(os.path.join(dev, "log"), 1, 1)
+    message = refused_before_anything_changes(base, home)
+    assert "%s already exists and belongs to daemon (uid 1), not root" % dev in message
+
+
+@needs_root
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "fifo"])
+def test_a_dev_directory_made_between_plan_and_apply_is_refused(base, kind):
+    """The account still owns its home when the plan is checked: it makes ~/dev and ~/dev/log then."""
+    home = daemon_home(base)
+    the_plan = home_plan(base, home)
+    assert sftp_host.differences(the_plan.entries)[1] == []
+    dev = os.path.join(home, "dev")
+    os.mkdir(dev)
+    os.chown(dev, 1, 1)
+    plant(kind, os.path.join(dev, "log"), base)
+    with pytest.raises(fileio.FileRefused, match="dev already exists and belongs to daemon"):
+        sftp_host.apply_layout(the_plan)
+    assert mode_of(dev)[1] == 1  # never taken over
+    assert mode_of("/etc/passwd")[1:] == (0, 0)
+
+
+@needs_root
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "fifo"])
+def test_a_mount_point_replaced_between_plan_and_apply_is_refused(base, kind):
+    """A root-owned ~/dev that anyone could write (mode 0777) at plan time: log is swapped before apply."""
+    home = daemon_home(base)
+    dev = os.path.join(home, "dev")
+    os.mkdir(dev)
+    os.chmod(dev, 0o777)
+    log = os.path.join(dev, "log")
+    open(log, "w").close()
+    the_plan = home_plan(base, home)
+    changes, problems, _unused = sftp_host.differences(the_plan.entries)
+    assert problems == [] and any("0777" in change for change in changes), changes
+    os.unlink(log)
+    plant(kind, log, base)
+    with pytest.raises(fileio.FileRefused, match="the /dev/log mount point must be root's regular file"):
+        sftp_host.apply_layout(the_plan)
+    assert mode_of(dev) == (0o755, 0, 0)  # fixed before the mount point was looked at again
+    assert sftp_host.mount_point_problem(os.lstat(log), log)  # left as it was, nothing written over it
+
+
+@pytest.mark.parametrize("kind,expected", [
+    ("socket", None), ("file", None), ("file2", "(2 links)"), ("user-file", "daemon:root"), ("fifo", "p 0644"),
+    ("symlink", "l 0644")])
+def test_mount_point_problem(kind, expected):
+    mode = {"socket": stat.S_IFSOCK, "fifo": stat.S_IFIFO, "symlink": stat.S_IFLNK}.get(kind, stat.S_IFREG)
+    info = os.stat_result((mode | 0o644, 1, 1, 2 if kind == "file2" else 1, 1 if kind == "user-file" else 0, 0,
+                           0, 0, 0, 0))
+    problem = sftp_host.mount_point_problem(info, "/h/dev/log")
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem.startswith("/h/dev/log is ") and "refusing to mount onto it" in problem
+        assert expected in problem
+    assert sftp_host.mount_point_problem(None, "/h/dev/log") is None
+
+
+@needs_root
+@pytest.mark.parametrize("kind", ["symlink", "hardlink", "fifo"])
+def test_no_unit_is_written_when_the_mount_point_changes_after_the_layout(base, kind):
+    """The last check, through the directory's descriptor, right before Where= is handed to systemd."""
+    home = daemon_home(base)
+    log = os.path.join(home, "dev", "log")
+    real_apply_layout = sftp_host.apply_layout
+
+    def racing_apply_layout(the_plan):
+        real_apply_layout(the_plan)
+        os.unlink(log)  # root's own directory now: only root could do this, the check must still see it
+        plant(kind, log, base)
+
+    host = Host()
+    with home_host(base, home) as patch:
+        patch.setattr(sftp_host, "apply_layout", racing_apply_layout)
+        with pytest.raises(ApplyFailed, match="no unit was written or started") as caught:
+            sftp_host.apply(params(base, users=[{"name": "daemon", "layout": "home"}]), host)
+    assert "%s is " % log in caught.value.message
+    assert os.listdir(os.path.join(base, "units")) == []
+    assert host.systemctl() == []
+
+
+# -- chroot paths that would break the mount unit --------------------------------------------
+
+@pytest.mark.parametrize("path,expected", [
+    ("/home/a%ib", "must not contain %"), ("/home/a%%b", "must not contain %"), ("/home/a b", "spaces"),
+    ("/home/a\\x2db", "backslashes"), ("/home/a\nWhere=/etc", "control character"), ("/home/a\"b", "quotes"),
+    ("/home//a", "normal form (write it as /home/a)"), ("/home/./a", "normal form"), ("home/a", "absolute"),
+    ("/home/../etc", "'..'"), ("/home/a*", "wildcards")])
+def test_chroot_paths_that_break_a_unit_are_refused(path, expected):
+    problem = sftp_host.chroot_path_problem(path)
+    assert problem and expected in problem
+    with pytest.raises(OpenSSHConfigError):
+        sftp_host.mount_unit_text(path, path + "/dev/log")
+
+
+def test_a_plain_chroot_path_is_accepted():
+    assert sftp_host.chroot_path_problem("/srv/sftp/p-1/fred_2.x") is None
+
+
+@needs_root
+@pytest.mark.parametrize("home", ["home/a%nb", "home/a%%i", "home/a b", "home/a\\b"])
+def test_a_home_from_passwd_that_would_break_the_unit_is_refused_before_anything_changes(base, home):
+    home = os.path.join(base, home)
+    os.makedirs(home)
+    os.chown(home, 1, 1)
+    message = refused_before_anything_changes(base, home)
+    assert "users[0]" in message and "jail of daemon, its home directory in passwd" in message
+
+
+@needs_root
+def test_a_group_member_whose_name_would_break_the_unit_is_refused(base):
+    """Members of a group come from /etc/group, not from the checked data."""
+    root = os.path.join(base, "jails")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sftp_host.jail, "group_members", lambda name: ["daemon", "x%i"])
+        patch.setattr(sftp_host, "_account", lambda name: sftp_host.jail.Account(name, 1, 1, "/nonexistent"))
+        the_plan = sftp_host.plan(sftp.normalise(params(base, groups=[{"name": "daemon", "root": root}])))
+    assert [j.account.name for j in the_plan.jails] == ["daemon"]
+    assert list(the_plan.units) == [sftp_host.mount_unit_name(root + "/daemon/dev/log")]
+    assert len(the_plan.problems) == 1 and "x%i" in the_plan.problems[0], the_plan.problems

@@ -292,6 +292,69 @@ def test_a_new_block_whose_chroot_sshd_would_refuse_is_a_guard_problem(tmp_path)
         shutil.rmtree(base)
 
 
+@pytest.fixture
+def bad_and_good_jails():
+    """A group-writable directory with a jail below it (sshd refuses it) and a good jail."""
+    import shutil
+    import tempfile
+    from conftest import root_owned_base
+    base = tempfile.mkdtemp(dir=root_owned_base())
+    os.chmod(base, 0o755)
+    os.makedirs(os.path.join(base, "open", "jail"))
+    os.chmod(os.path.join(base, "open"), 0o775)
+    os.makedirs(os.path.join(base, "good", "root"))  # <good>/%u for the account root
+    try:
+        yield os.path.join(base, "open", "jail"), os.path.join(base, "good")
+    finally:
+        shutil.rmtree(base)
+
+
+def _no_sshd(argv):
+    raise AssertionError("the chroot check needs no sshd: %r" % (argv,))
+
+
+@pytest.mark.parametrize("criteria", [
+    {"Address": "10.0.0.0/8", "User": "root"},
+    {"User": "root", "Address": "192.0.2.0/24", "LocalPort": "2222"},
+    "Address 10.0.0.0/8 User root",
+    {"Host": "*.example.org", "Group": "root"},
+])
+def test_a_chroot_block_is_checked_whatever_address_it_matches(bad_and_good_jails, criteria):
+    """Finding 5: sshd -T -C for a connection from 127.0.0.1 never reached a Match Address 10.0.0.0/8 block."""
+    bad, _good = bad_and_good_jails
+    blocks = [{"criteria": criteria, "settings": {"ChrootDirectory": bad, "ForceCommand": "internal-sftp"}}]
+    problems = guard.chroot_problems(_no_sshd, "/nonexistent/sshd_config", blocks)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("ChrootDirectory %s for root (Match " % bad)
+    assert "bad ownership or modes" in problems[0] and os.path.dirname(bad) in problems[0]
+
+
+def test_a_token_free_chroot_of_a_block_that_names_no_account_is_checked(bad_and_good_jails):
+    bad, good = bad_and_good_jails
+    blocks = [{"criteria": {"Address": "10.0.0.0/8"}, "settings": {"ChrootDirectory": bad}},
+              {"criteria": {"LocalPort": "2222"}, "settings": {"ChrootDirectory": good}}]
+    problems = guard.chroot_problems(_no_sshd, "/nonexistent/sshd_config", blocks)
+    assert len(problems) == 1 and "for (any account) (Match Address 10.0.0.0/8)" in problems[0], problems
+
+
+def test_every_block_that_sets_a_chroot_is_checked_and_good_ones_pass(bad_and_good_jails):
+    """The second block is shadowed for root from 10.0.0.0/8 by the first, not from elsewhere: both count."""
+    bad, good = bad_and_good_jails
+    blocks = [{"criteria": {"User": "root", "Address": "10.0.0.0/8"}, "settings": {"ChrootDirectory": good + "/%u"}},
+              {"criteria": {"User": "root"}, "settings": {"ChrootDirectory": bad}},
+              {"criteria": {"User": "root,!nobody,adm*"}, "settings": {"ChrootDirectory": "none"}}]
+    problems = guard.chroot_problems(_no_sshd, "/nonexistent/sshd_config", blocks)
+    assert len(problems) == 1 and bad in problems[0] and "(Match User root)" in problems[0], problems
+    assert guard.chroot_problems(_no_sshd, "/x", blocks[:1]) == []
+
+
+def test_a_chroot_for_many_members_of_one_path_is_reported_once(bad_and_good_jails):
+    bad, _good = bad_and_good_jails
+    blocks = [{"criteria": {"User": "root,daemon,bin,no-such-user"}, "settings": {"ChrootDirectory": bad}}]
+    problems = guard.chroot_problems(_no_sshd, "/x", blocks)
+    assert len(problems) == 1 and "for root " in problems[0], problems
+
+
 def test_an_include_of_a_directory_a_user_can_write_is_refused_even_when_it_is_empty(tmp_path):
     """Found by molecule/sshd_lockout: the candidate's own Include lines were skipped."""
     writable = tmp_path / "alice.d"

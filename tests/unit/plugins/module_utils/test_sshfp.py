@@ -209,6 +209,14 @@ def test_zone_fragment():
     assert lines[2].startswith("a.lab.test. 300 IN SSHFP 4 2 ")
     assert lines[3].startswith("b.lab.test. 300 IN SSHFP 1 2 ")
     assert text.endswith("\n")
+    assert sshfp.fragment_zone(text) == "lab.test."
+
+
+@pytest.mark.parametrize("text", ["", "root:$6$x:19000:0:99999:7:::\n", "$TTL 60\n@ IN SOA ns1 h 1 60 30 3600 10\n",
+                                  "\n; SSHFP records of 2 names in lab.test., written by sshsuite.openssh.sshfp_publish.",
+                                  "; SSHFP records of 2 names in lab.test., written by someone else.\n"])
+def test_only_our_fragment_header_is_recognised(text):
+    assert sshfp.fragment_zone(text) is None
 
 
 def test_chunks():

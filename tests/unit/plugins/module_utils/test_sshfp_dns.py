@@ -145,8 +145,8 @@ def test_concurrent_change_is_read_again_not_overwritten_blindly():
 def test_zonefile_method(tmp_path):
     os.chmod(str(tmp_path), 0o755)
     path = str(tmp_path / "lab.test.sshfp")
-    p = params(method="zonefile", zone_file=path, entries=[{"name": "web1", "records": [A.text(), R.text()]},
-                                                           {"name": "web2", "records": [B.text()]}])
+    p = params(method="zonefile", zone_file=path, zone_file_directory=str(tmp_path),
+               entries=[{"name": "web1", "records": [A.text(), R.text()]}, {"name": "web2", "records": [B.text()]}])
     preview = sshfp_dns.apply(p, check_mode=True, want_diff=True)
     assert preview["changed"] and not os.path.exists(path)
     assert "web1.lab.test. 60 IN SSHFP 4 2 " + "a" * 64 in preview["diff"]["after"]
@@ -167,5 +167,60 @@ def test_precheck_names_what_is_missing():
     with pytest.raises(OpenSSHConfigError, match="needs zone_file"):
         sshfp_dns.precheck(params(method="zonefile"))
     with pytest.raises(OpenSSHConfigError, match="must be absolute"):
-        sshfp_dns.precheck(params(method="zonefile", zone_file="relative/x"))
+        sshfp_dns.precheck(params(method="zonefile", zone_file="relative/x", allow_any_path=True))
     sshfp_dns.precheck(params())
+
+
+SHADOW = "root:$6$secret-hash-of-root:19000:0:99999:7:::\n"
+
+
+def zonefile_params(path, **more):
+    return params(method="zonefile", zone_file=path, entries=[{"name": "web1", "records": [A.text()]}], **more)
+
+
+def test_zone_file_must_lie_in_the_configured_directory():
+    """Review p4: any root-owned file was accepted as zone_file."""
+    with pytest.raises(OpenSSHConfigError, match="needs zone_file_directory"):
+        sshfp_dns.precheck(zonefile_params("/etc/shadow"))
+    with pytest.raises(OpenSSHConfigError, match="outside /etc/bind/zones, the zone_file_directory"):
+        sshfp_dns.precheck(zonefile_params("/etc/shadow", zone_file_directory="/etc/bind/zones"))
+    with pytest.raises(OpenSSHConfigError, match="outside /etc/bind/zones"):
+        sshfp_dns.precheck(zonefile_params("/etc/bind/zones-old/x", zone_file_directory="/etc/bind/zones"))
+    with pytest.raises(OpenSSHConfigError, match="must name a file"):
+        sshfp_dns.precheck(zonefile_params("/etc/bind/zones", zone_file_directory="/etc/bind/zones/"))
+    with pytest.raises(OpenSSHConfigError, match="'..' component"):
+        sshfp_dns.precheck(zonefile_params("/etc/bind/zones/../../shadow", zone_file_directory="/etc/bind/zones"))
+    sshfp_dns.precheck(zonefile_params("/etc/bind/zones/x.sshfp", zone_file_directory="/etc/bind/zones"))
+    sshfp_dns.precheck(zonefile_params("/srv/anywhere.sshfp", allow_any_path=True))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="fileio reads root-owned files only")
+@pytest.mark.parametrize("opt_in", [{"allow_any_path": True}, {"zone_file_directory": "DIR"}])
+def test_a_file_that_is_not_our_fragment_is_never_shown_nor_replaced(tmp_path, opt_in):
+    """Review p4: check mode + --diff returned /etc/shadow's content; a real run replaced it with mode 0644."""
+    os.chmod(str(tmp_path), 0o755)
+    path = str(tmp_path / "shadow")
+    with open(path, "w") as handle:
+        handle.write(SHADOW)
+    os.chmod(path, 0o600)
+    opt_in = {k: (str(tmp_path) if v == "DIR" else v) for k, v in opt_in.items()}
+    for check_mode in (True, False):
+        with pytest.raises(OpenSSHConfigError, match="not a fragment written by sshfp_publish") as refused:
+            sshfp_dns.apply(zonefile_params(path, **opt_in), check_mode=check_mode, want_diff=True)
+        assert "secret" not in str(refused.value)
+    with open(path) as handle:
+        assert handle.read() == SHADOW
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="fileio reads root-owned files only")
+def test_an_empty_file_and_another_zones_fragment_are_not_replaced(tmp_path):
+    os.chmod(str(tmp_path), 0o755)
+    path = str(tmp_path / "frag")
+    open(path, "w").close()
+    with pytest.raises(OpenSSHConfigError, match="not a fragment written by sshfp_publish"):
+        sshfp_dns.apply(zonefile_params(path, zone_file_directory=str(tmp_path)))
+    with open(path, "w") as handle:
+        handle.write(sshfp.render_zone_fragment({"web1.other.test.": {A}}, 60, "other.test."))
+    with pytest.raises(OpenSSHConfigError, match="holds the SSHFP fragment of the zone other.test., not lab.test."):
+        sshfp_dns.apply(zonefile_params(path, zone_file_directory=str(tmp_path)), check_mode=True, want_diff=True)

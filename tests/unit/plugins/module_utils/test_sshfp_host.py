@@ -98,3 +98,25 @@ def test_no_served_key_is_an_error(lab):
     d, _unused = lab
     with pytest.raises(OpenSSHConfigError, match="serves no host key"):
         sshfp_host.apply(params(), runner("hostkey %s/none\n" % d, []))
+
+
+def test_the_controller_decides_the_name_a_host_result_is_published_under():
+    """Review p5: the host's module result named db1 (or the apex); the controller keeps only its records."""
+    key = "4 2 " + "AB" * 32
+    for forged in ({"name": "db1.lab.test.", "zone": "lab.test.", "records": [key]},
+                   {"name": "lab.test.", "zone": "lab.test.", "records": [key]}):
+        returned = {"changed": False, "name": forged["name"], "zone": "other.test.", "records": [key],
+                    "entry": forged, "ansible_facts": {"sshfp_name": "db1"}}
+        final = sshfp_host.controller_result(params(name="web1"), returned)
+        assert final["entry"] == {"name": "web1.lab.test.", "zone": "lab.test.", "records": [key.lower()]}
+        assert final["name"] == "web1.lab.test." and final["zone"] == "lab.test."
+        assert "ansible_facts" not in final
+
+
+def test_a_failed_or_garbled_host_result_gives_no_entry():
+    failed = sshfp_host.controller_result(params(), {"failed": True, "msg": "x", "entry": {"name": "db1"}})
+    assert "entry" not in failed and failed["failed"]
+    with pytest.raises(OpenSSHConfigError, match="records returned by the host"):
+        sshfp_host.controller_result(params(), {"records": ["4 2 zz"], "entry": {}})
+    with pytest.raises(OpenSSHConfigError, match="records returned by the host"):
+        sshfp_host.controller_result(params(), {"records": "4 2 " + "ab" * 32})
