@@ -276,6 +276,8 @@ def playbook_env(strategy, count_file, ssh_args, netns, via):
         "ANSIBLE_DISPLAY_OK_HOSTS": "false",
         "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": os.path.join(RESULTS, "cp"),
+        # throwaway hosts with fresh host keys (mitogen would otherwise enforce known_hosts itself)
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
         "BENCH_COUNT_FILE": count_file,
         "FLEET_NETNS": "relay" if via == "relay" else netns,
         "FLEET_SSH_CGROUP": SSH_CGROUP,
