@@ -12,6 +12,8 @@ for user in deploy alice bob carol; do
 done
 install -d -o deploy -g deploy -m 0700 /home/deploy/.ssh
 install -o deploy -g deploy -m 0600 /opt/fleet/deploy.pub /home/deploy/.ssh/authorized_keys
+install -d -m 0700 /root/.ssh  # only for fleet.py --login root (what become costs)
+install -m 0600 /opt/fleet/deploy.pub /root/.ssh/authorized_keys
 echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy
 chmod 0440 /etc/sudoers.d/deploy
 exec /lib/systemd/systemd

@@ -178,12 +178,12 @@ def wait_for_load(limit, max_wait):
 # one measured run
 # ---------------------------------------------------------------------------
 
-def write_inventory(path, count, keys_dir, extra_vars, via="netns"):
+def write_inventory(path, count, keys_dir, extra_vars, via="netns", login="deploy"):
     lines = ["all:", "  vars:"]
     host_vars = {
         "ansible_connection": "ssh",
-        "ansible_user": "deploy",
-        "ansible_become": True,
+        "ansible_user": login,
+        "ansible_become": login != "root",
         "ansible_python_interpreter": "/usr/bin/python3",
         "ansible_ssh_private_key_file": os.path.join(keys_dir, "deploy"),
         "ansible_ssh_executable": os.path.join(HERE, "ssh-in-pod"),
@@ -265,7 +265,7 @@ def controller_cpu():
     return values
 
 
-def playbook_env(strategy, count_file, ssh_args, netns, via):
+def playbook_env(strategy, count_file, ssh_args, netns, via, extra=()):
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
@@ -284,6 +284,9 @@ def playbook_env(strategy, count_file, ssh_args, netns, via):
     })
     if ssh_args is not None:
         env["ANSIBLE_SSH_ARGS"] = ssh_args
+    for item in extra:
+        name, _, value = item.partition("=")
+        env[name] = value
     if strategy == "mitogen":
         env["ANSIBLE_STRATEGY_PLUGINS"] = mitogen_strategy_dir()
         env["ANSIBLE_STRATEGY"] = "mitogen_linear"
@@ -331,7 +334,8 @@ def measure(label, count, strategy, inventory, netns, target_dirs, idle_rate, ar
     target_before = cpu_ns(target_dirs)
     started = time.monotonic()
     with open(log_file, "w") as output:
-        code = subprocess.run(command, env=playbook_env(strategy, count_file, args.ssh_args, netns, args.via), stdout=output,
+        code = subprocess.run(command, env=playbook_env(strategy, count_file, args.ssh_args, netns, args.via,
+                                                          args.ansible_env), stdout=output,
                               stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=enter_cgroup).returncode
     wall = time.monotonic() - started
     end_cgroup_processes()
@@ -468,6 +472,11 @@ def main():
     parser.add_argument("--via", choices=("netns", "relay"), default="netns",
                         help="netns: ssh runs in the pod's network namespace (default); relay: ProxyCommand "
                              "podman exec ... relay.py, as molecule/_shared/over_ssh.yml does")
+    parser.add_argument("--login", choices=("deploy", "root"), default="deploy",
+                        help="deploy: log in as deploy and become root with sudo (default); root: log in as root, "
+                             "no become (what sudo costs per execution)")
+    parser.add_argument("--ansible-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for ansible-playbook, e.g. ANSIBLE_NO_TARGET_SYSLOG=True")
     parser.add_argument("--tag", default="", help="name of this series in results.json")
     args = parser.parse_args()
     sizes = [int(size) for size in args.hosts.split(",") if size]
@@ -495,7 +504,7 @@ def main():
             for count in sizes:
                 log("%s, %d host(s) of %s" % (strategy, count, image))
                 netns = pod_up(count, image, opt_dir)
-                write_inventory(inventory, count, keys_dir, {}, args.via)
+                write_inventory(inventory, count, keys_dir, {}, args.via, args.login)
                 target_dirs = container_cgroups()
                 wait_for_load(args.max_load, args.load_wait)
                 idle = idle_cpu_rate(target_dirs)
@@ -506,7 +515,8 @@ def main():
                                                "-%d" % index if index else "")
                     row = measure(label, count, strategy, inventory, netns, target_dirs, idle, args)
                     row.update(run=run_name, tag=args.tag, suite=args.suite, forks=args.forks,
-                               ssh_args=args.ssh_args, playbook=args.playbook, via=args.via)
+                               ssh_args=args.ssh_args, playbook=args.playbook, via=args.via, login=args.login,
+                               ansible_env=args.ansible_env)
                     rows.append(row)
                 pod_down()
     finally:
@@ -515,9 +525,9 @@ def main():
         pod_down()
     version = subprocess.run([os.path.join(ROOT, ".venv", "bin", "ansible"), "--version"], capture_output=True,
                              text=True).stdout.splitlines()[0]
-    print_table(summary(rows), "%s, %s hosts, %s, forks %d, via %s, ssh_args %s" % (
-        os.path.basename(args.playbook), args.suite, version, args.forks, args.via,
-        args.ssh_args or "Ansible's default"))
+    print_table(summary(rows), "%s, %s hosts, %s, forks %d, via %s, login %s, ssh_args %s%s" % (
+        os.path.basename(args.playbook), args.suite, version, args.forks, args.via, args.login,
+        args.ssh_args or "Ansible's default", "".join(", " + item for item in args.ansible_env)))
     results = os.path.join(RESULTS, "results-%s.json" % (args.tag or "run"))
     with open(results, "w") as handle:
         json.dump(rows, handle, indent=1)
