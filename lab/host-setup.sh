@@ -4,7 +4,10 @@
 set -euo pipefail
 
 # podman with its recommends: catatonit builds the pods' infra image locally (no registry here).
-PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools)
+# openscap-scanner: the SCAP Security Guide test of molecule/sshd_profile_modern (content below).
+# The shellcheck package: ansible-test sanity skips its shellcheck test without it.
+PACKAGES=(podman runc catatonit debootstrap openssh-client openssh-server python3-venv putty-tools
+          openscap-scanner shellcheck)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,6 +25,32 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
   [ $policy_created = 0 ] || rm -f /usr/sbin/policy-rc.d
+fi
+
+# SCAP Security Guide content. bookworm's ssg-debian (0.1.65) has no Debian 12
+# content, trixie's (0.1.76) has Debian 11 and 12: its data files are unpacked
+# (not installed: dpkg keeps bookworm's packages) under $ssg_dir, from the Debian
+# archive this machine already uses (or SSHSUITE_DEBIAN_MIRROR), with apt's own
+# signature checks. A second run finds the content and does nothing.
+ssg_dir=/opt/sshsuite-lab/ssg
+if [ ! -f "$ssg_dir/content/ssg-debian12-ds.xml" ]; then
+  . /etc/os-release
+  # shellcheck disable=SC2016  # $(REPO_URI) is apt's format field, not a shell expansion
+  mirror=${SSHSUITE_DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI)' "Codename: $VERSION_CODENAME" | head -n 1)}
+  work=$(mktemp -d)
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} trixie main" >"$work/sources.list"
+  apt_private=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+               -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Dir::State::status=/dev/null
+               -o APT::Sandbox::User=root)
+  apt-get "${apt_private[@]}" update -qq
+  (cd "$work" && apt-get "${apt_private[@]}" download -qq ssg-debian)
+  rm -rf "$ssg_dir.new"; mkdir -p "$ssg_dir.new"
+  dpkg-deb -x "$work"/ssg-debian_*.deb "$work/root"
+  cp -a "$work/root/usr/share/xml/scap/ssg/content" "$ssg_dir.new/"
+  dpkg-deb -f "$work"/ssg-debian_*.deb Version >"$ssg_dir.new/VERSION"
+  rm -rf "$ssg_dir" "$work"; mv "$ssg_dir.new" "$ssg_dir"
+  echo "host-setup: SCAP Security Guide $(cat "$ssg_dir/VERSION") content in $ssg_dir/content"
 fi
 
 # podman: runc (crun fails on this host's cgroups) and explicit ulimits (podman's

@@ -13,6 +13,14 @@ mirror=${SSHSUITE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=python3,openssh-server,openssh-client,openssh-sftp-server,systemd,systemd-sysv
 packages+=,iproute2,procps,sudo,ca-certificates
 packages+=,putty-tools,python3-paramiko,python3-asyncssh,python3-cffi-backend
+# dig on every release (the SSHFP scenario reads answers and their AD bit from
+# each client); on bookworm also the DNS servers of that scenario: BIND signs
+# the test zone, unbound validates it (molecule/sshfp_dnssec).
+packages+=,bind9-dnsutils
+dns_servers=(named.service unbound.service unbound-resolvconf.service)
+if [ "$suite" = bookworm ]; then
+  packages+=,bind9,bind9-utils,unbound
+fi
 if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >/dev/null; then
   echo "debootstrap $suite failed; end of its log:" >&2
   tail -n 25 "$rootfs/debootstrap/debootstrap.log" >&2 || true
@@ -45,6 +53,15 @@ for unit in systemd-remount-fs.service getty.target console-getty.service \
             e2scrub_all.timer fstrim.timer; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
+
+# The DNS servers start only where a scenario configures and starts them
+# itself: as packaged they would listen on every pod member's shared loopback.
+if [ "$suite" = bookworm ]; then
+  for unit in "${dns_servers[@]}"; do
+    ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+  done
+  rm -f "$rootfs"/etc/bind/rndc.key "$rootfs"/etc/unbound/unbound_*.key "$rootfs"/etc/unbound/unbound_*.pem
+fi
 
 # Each container gets its own machine id at first boot.
 : >"$rootfs"/etc/machine-id

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: sshsuite.openssh contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -124,10 +123,10 @@ def run(command, **kwargs):
 def image_for(suite):
     name = subprocess.run([os.path.join(ROOT, "lab", "images.sh"), "name", suite], check=True,
                           capture_output=True, text=True).stdout.strip()
-    if subprocess.run(["podman", "image", "exists", name]).returncode == 0:
+    if subprocess.run(["podman", "image", "exists", name], check=False).returncode == 0:
         return name
     listed = subprocess.run(["podman", "images", "--format", "{{.Repository}}:{{.Tag}}"],
-                            capture_output=True, text=True).stdout.split()
+                            capture_output=True, text=True, check=False).stdout.split()
     candidates = [image for image in listed if image.startswith("localhost/sshsuite-lab:%s-" % suite)]
     if not candidates:
         sys.exit("no lab image for %s: run make setup (lab/images.sh build)" % suite)
@@ -136,13 +135,13 @@ def image_for(suite):
 
 
 def start_container(image):
-    subprocess.run(["podman", "rm", "--force", "--time", "0", CONTAINER], capture_output=True)
+    subprocess.run(["podman", "rm", "--force", "--time", "0", CONTAINER], capture_output=True, check=False)
     run(["podman", "run", "--detach", "--name", CONTAINER, "--network", "none", "--label", "owner=bench",
          image, "sleep", "infinity"], stdout=subprocess.DEVNULL)
 
 
 def stop_container():
-    subprocess.run(["podman", "rm", "--force", "--time", "0", CONTAINER], capture_output=True)
+    subprocess.run(["podman", "rm", "--force", "--time", "0", CONTAINER], capture_output=True, check=False)
 
 
 def in_container(script, *args):
@@ -176,7 +175,7 @@ def inventory_line(connection):
 
 def openssh_version():
     return subprocess.run(["podman", "exec", CONTAINER, "ssh", "-V"], capture_output=True,
-                          text=True).stderr.strip()
+                          text=True, check=False).stderr.strip()
 
 
 # ---------------------------------------------------------------------------
@@ -201,7 +200,7 @@ def playbook(name, vars_file, inventory, label):
                "-e", "@" + vars_file, os.path.join(HERE, name)]
     started = time.monotonic()
     with open(log_file, "w") as log:
-        code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, check=False).returncode
     wall = time.monotonic() - started
     if code != 0:
         sys.exit("%s failed (exit %d), see %s" % (name, code, log_file))
@@ -263,7 +262,7 @@ def print_table(rows, version, image):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--suite", default="bookworm")
     parser.add_argument("--loop-users", type=int, default=100)
     parser.add_argument("--sizes", default="100,1000,10000")

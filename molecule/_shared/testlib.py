@@ -21,7 +21,7 @@ def openssh_version(host):
 def parse_dump(text):
     result = {}
     for line in text.splitlines():
-        key, _, value = line.strip().partition(" ")
+        key, _unused, value = line.strip().partition(" ")
         if key:
             result.setdefault(key.lower(), []).append(value)
     return result

@@ -223,7 +223,7 @@ def _merge_options(owner_options: Optional[Mapping[str, Any]], grant_options: Op
             ok = False
     if not ok:
         return None
-    merged = {name: value for name, value in owner.values()}
+    merged = dict(owner.values())
     for base, (name, value) in grant.items():
         merged.pop(owner.get(base, (None,))[0], None)
         merged[name] = value

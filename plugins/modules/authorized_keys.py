@@ -32,7 +32,7 @@ description:
     directory, planted symlink). The other users are still processed. The module fails at the end
     and lists those users.
 author:
-  - sshsuite maintainers
+  - sshsuite.openssh contributors (@sshsuite)
 options:
   users:
     description:
@@ -222,9 +222,11 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Check mode parses and checks every key and computes each user's new file, writes nothing and reports
+      what would change.
   diff_mode:
     support: full
-    details: One diff per changed user, with the file path as the header.
+    description: Returns one diff per changed user, headed by the file's path.
 notes:
   - Runs as root (V(become=true)), because it writes other users' files.
   - Users are looked up with one C(getpwall()) when the list is long. A name that is not found there
@@ -381,67 +383,13 @@ import gc
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.authorized_keys import (
-    Layout,
+    ARGUMENT_SPEC,
     apply_all,
-    build_requests,
+    precheck,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_shell import failed_users_message
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path
-
-KEY_OPTIONS_SPEC = {
-    "restrict": {"type": "bool"},
-    "cert_authority": {"type": "bool"},
-    "principals": {"type": "list", "elements": "str"},
-    "from": {"type": "list", "elements": "str"},
-    "expiry_time": {"type": "str"},
-    "command": {"type": "str"},
-    "environment": {"type": "dict"},
-    "permitopen": {"type": "list", "elements": "str"},
-    "permitlisten": {"type": "list", "elements": "str"},
-    "tunnel": {"type": "str"},
-    "agent_forwarding": {"type": "bool"},
-    "port_forwarding": {"type": "bool"},
-    "pty": {"type": "bool"},
-    "user_rc": {"type": "bool"},
-    "x11_forwarding": {"type": "bool"},
-    "touch_required": {"type": "bool"},
-    "verify_required": {"type": "bool"},
-}
-
-ARGUMENT_SPEC = dict(
-    users=dict(
-        type="list",
-        elements="dict",
-        required=True,
-        options=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            exclusive=dict(type="bool"),
-            keys=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                no_log=False,
-                options=dict(
-                    key=dict(type="str", required=True, no_log=False),
-                    state=dict(type="str", choices=["present", "absent"], default="present"),
-                    comment=dict(type="str"),
-                    options=dict(type="dict", options=KEY_OPTIONS_SPEC),
-                ),
-            ),
-        ),
-    ),
-    exclusive=dict(type="bool", default=False),
-    layout=dict(type="str", choices=["home", "central"], default="home"),
-    central_directory=dict(type="path", default="/etc/ssh/authorized_keys"),
-    missing_users=dict(type="str", choices=["fail", "skip"], default="fail"),
-    rsa_min_bits=dict(type="int", default=2048),
-    allow_any_path=dict(type="bool", default=False),
-    confirm_user=dict(type="str"),
-    confirm_timeout=dict(type="int", default=0),
-)
 
 
 def run(module):
@@ -450,11 +398,7 @@ def run(module):
     if params["rsa_min_bits"] < 1024:
         return {"changed": False}, "rsa_min_bits must be at least 1024 (sshd refuses smaller RSA keys)"
     try:
-        if params["layout"] == "central":
-            check_managed_path(params["central_directory"], "central_directory", "/etc/ssh",
-                               params["allow_any_path"])
-        layout = Layout(params["layout"], params["central_directory"])
-        requests = build_requests(params["users"], params["exclusive"], params["rsa_min_bits"])
+        layout, requests = precheck(params)
         transaction = None
         if params["confirm_user"] and params["confirm_timeout"] and not module.check_mode:
             transaction = rollback.Transaction()
@@ -463,7 +407,7 @@ def run(module):
         return {"changed": False}, "nothing was changed: %s" % exc
     results, diffs = apply_all(requests, layout, check_mode=module.check_mode,
                                missing_users=params["missing_users"], want_diff=module._diff,
-                               guarded=(params["confirm_user"], transaction) if transaction else None)
+                               guarded=(params["confirm_user"], transaction) if transaction is not None else None)
     result = {
         "changed": any(user["changed"] for user in results.values()),
         "users": results,
@@ -473,7 +417,9 @@ def run(module):
     }
     if module._diff and diffs:
         result["diff"] = diffs
-    if transaction:  # the connecting user's own file changed: prove it with a fresh login
+    if transaction is not None and transaction.entries:
+        # the connecting user's own file changed: prove it with a fresh login (armed even when
+        # other users failed: the operator's change stands or falls on its own)
         result["confirmation"] = transaction.arm(params["confirm_timeout"])
     # Ansible echoes every argument back under invocation; for thousands of
     # users that doubles the data sent back and parsed. Echo all but the keys.

@@ -26,12 +26,15 @@ description:
   - One module execution per host does all of it; the action plugin checks the data on the controller first,
     so bad input never reaches a host.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: Check mode runs every check (candidates are validated from a private temporary directory that is
+      removed again) and reports what would change; it installs, reloads and changes nothing.
   diff_mode:
     support: full
+    description: Returns a diff of each file that changes (system-wide file, per-user files, known hosts).
 options:
   settings:
     description:
@@ -84,6 +87,12 @@ options:
     description: The drop-in directory.
     type: path
     default: /etc/ssh/ssh_config.d
+  allow_any_path:
+    description:
+      - O(config_path), O(dropin_path), O(dropin_dir) and O(known_hosts.path) must lie under C(/etc/ssh), where
+        ssh reads its system-wide files. V(true) allows any absolute path.
+    type: bool
+    default: false
   include_dropins:
     description: In C(file) mode, read the drop-in directory after everything managed (managed values win).
     type: bool

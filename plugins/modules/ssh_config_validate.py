@@ -19,12 +19,14 @@ description:
     every expected value must be present) and fails with a readable diff.
   - Reads only. C(ssh -G) runs C(Match exec) commands of the configuration, as the user it runs as.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show.
 options:
   config:
     description: Configuration file to read instead of the user's and the system-wide ones (C(ssh -F)).

@@ -19,12 +19,14 @@ description:
   - Reads only; never changes the host. Works on hosts this collection never configured.
   - Needs root (C(become)) to read the host keys and for C(sshd -T) on most systems.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show.
 options:
   baseline:
     description: Profile to judge against.
@@ -160,6 +162,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_sh
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     compliance,
     effective as eff,
+    keygen,
     sshd_host,
     version as ver,
 )
@@ -241,13 +244,12 @@ def main():
         result["strict_kex"] = supported["strict_kex"]
         host_keys = []
         for path in effective.get("hostkey", []):
-            rc, out, err = run(["ssh-keygen", "-l", "-f", path])
-            found = _KEYGEN_LINE.match(out.strip()) if rc == 0 else None
+            rc, lines, detail = keygen.fingerprint_lines(run, path)
+            found = _KEYGEN_LINE.match(lines[0].strip()) if rc == 0 and lines else None
             if found:
                 host_keys.append(dict(path=path, bits=int(found.group(1)), type=found.group(2)))
             else:
-                host_keys.append(dict(path=path, bits=None, type=None,
-                                      error=(err or out).strip()[:200] or "unreadable"))
+                host_keys.append(dict(path=path, bits=None, type=None, error=detail[:200] or "unreadable"))
         result["host_keys"] = host_keys
         readable = [k for k in host_keys if k.get("type")]
         if readable:

@@ -26,12 +26,15 @@ description:
   - The action plugin of the same name checks every keyword and value on the controller first,
     so bad input never reaches a host.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: Check mode runs every check (candidates are validated from a private temporary directory that is
+      removed again) and reports what would change; it installs, reloads and changes nothing.
   diff_mode:
     support: full
+    description: Returns a diff of the managed configuration file (the whole file or the drop-in).
 options:
   settings:
     description:
@@ -156,9 +159,9 @@ options:
     default: [ed25519, rsa]
   host_key_rotation:
     description:
-      - Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
+      - 'Opt-in rotation, per key type, C({rsa: {phase: publish, bits: 4096}}). C(publish) generates
         C(/etc/ssh/ssh_host_<type>_key.next) and serves it beside the current key; C(retire) moves it over the
-        current key. Files are recorded for the confirmed apply like every other change.
+        current key. Files are recorded for the confirmed apply like every other change.'
     type: dict
     default: {}
   host_key_rsa_bits:
@@ -271,7 +274,7 @@ version:
 idle:
   description: What the idle policy decided (measured dead-peer bound in seconds, what enforces the idle timeout).
   returned: always
-  type: dict"
+  type: dict
 path:
   description: The file this module manages.
   returned: always

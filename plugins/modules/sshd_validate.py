@@ -19,12 +19,14 @@ description:
     C(yes) or C(no), lists are joined as sshd joins them).
   - Reads only; never changes the host. Works on hosts this collection never configured.
 author:
-  - sshsuite.openssh contributors
+  - sshsuite.openssh contributors (@sshsuite)
 attributes:
   check_mode:
     support: full
+    description: The module only reads; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to show.
 options:
   config:
     description: Configuration file to evaluate (C(sshd -f)).
@@ -124,6 +126,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.module_sh
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     effective as eff,
+    sshd_host,
     version as ver,
 )
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -159,19 +162,19 @@ def main():
     except OpenSSHConfigError as exc:
         module.fail_json(msg=str(exc), **result)
 
-    rc, out, err = run([p["sshd"], "-t", "-f", p["config"]])
-    result["valid"] = rc == 0
-    if rc != 0:
-        module.fail_json(msg="sshd -t rejected %s: %s" % (p["config"], (err or out).strip()), **result)
+    try:
+        ok, message = sshd_host.sshd_test(run, p["config"], p["sshd"], create=False)
+    except sshd_host.PrivsepMissing as exc:
+        module.fail_json(msg="sshd_validate only reads: %s" % exc, **result)
+    result["valid"] = ok
+    if not ok:
+        module.fail_json(msg="sshd -t rejected %s: %s" % (p["config"], message), **result)
 
     def dump(spec=None):
-        argv = [p["sshd"], "-T", "-f", p["config"]]
-        if spec:
-            argv += ["-C", spec]
-        rc, out, err = run(argv)
-        if rc != 0:
-            module.fail_json(msg="%s failed: %s" % (" ".join(argv), (err or out).strip()), **result)
-        return eff.parse_dump(out)
+        try:
+            return sshd_host.dump_effective(run, p["config"], spec, create=False, sshd=p["sshd"])
+        except sshd_host.PrivsepMissing as exc:
+            module.fail_json(msg="sshd_validate only reads: %s" % exc, **result)
 
     try:
         effective = dump()
@@ -180,9 +183,9 @@ def main():
             result["mismatches"].append(dict(where="global", keyword=m.keyword, wanted=m.wanted, effective=m.got))
         result["connections"] = []
         for conn in p["connections"]:
-            spec = eff.connection_spec(**{k: (str(conn[k]) if conn.get(k) is not None else None)
-                                          for k in CONNECTION_KEYS})
-            conn_effective = dump(spec)
+            spec_data = {k: str(conn[k]) for k in CONNECTION_KEYS if conn.get(k) is not None}
+            spec = eff.connection_spec(**spec_data)
+            conn_effective = dump(spec_data)
             entry = dict(spec=spec, effective=conn_effective, mismatches=[])
             for m in eff.compare("sshd", conn.get("expect") or {}, conn_effective, result["version"]):
                 item = dict(where=spec, keyword=m.keyword, wanted=m.wanted, effective=m.got)

@@ -46,6 +46,11 @@ SSH_CONNECTIONS = frozenset({"ssh", "ansible.builtin.ssh", "paramiko", "paramiko
 #: the connections whose fresh login this file knows how to make.
 CONFIRMING = frozenset({"ssh", "ansible.builtin.ssh", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh"})
 GRACE_SECONDS = 15
+#: the window limits (the host refuses below MIN_TIMEOUT too) and how close to the deadline a
+#: confirm is still sent: a confirm that races the restore would report a half-restored host
+MIN_TIMEOUT = 15
+MAX_TIMEOUT = 3600
+MARGIN = 5
 
 
 def _strip_multiplexing(args: str) -> str:
@@ -150,6 +155,9 @@ class CollectionAction(ActionBase):
         args = dict(self._task.args)
         params = self.validated(args)
         confirm_timeout = int(args.pop("confirm_timeout", 0) or 0) if "confirm_timeout" in self.ARGUMENT_SPEC else 0
+        if confirm_timeout and not MIN_TIMEOUT <= confirm_timeout <= MAX_TIMEOUT:
+            raise AnsibleActionFail("confirm_timeout must be 0 (off) or %d to %d seconds, got %d"
+                                    % (MIN_TIMEOUT, MAX_TIMEOUT, confirm_timeout))
         can_confirm = self._connection.transport in CONFIRMING and not self._task.check_mode
         if confirm_timeout and can_confirm:
             args["confirm_timeout"] = confirm_timeout
@@ -158,11 +166,13 @@ class CollectionAction(ActionBase):
         returned = time.time()
         result.update(module_result)
         confirmation = result.get("confirmation")
-        if confirmation and confirmation.get("id") and not result.get("failed"):
+        if confirmation and confirmation.get("id"):
+            # also when the module failed for other reasons (a user of a bulk run): an armed
+            # rollback must be proven or it undoes the operator's change
             # the host armed its timer just before the module returned: the controller's own
             # clock after the return is a safe upper bound, whatever the clocks' skew
             self.confirm(result, dict(confirmation, deadline=returned + confirmation["timeout"]))
-        elif result.get("changed") and confirm_timeout and "confirmation" in result:
+        elif result.get("changed") and confirm_timeout and not confirmation:
             result["confirmation"] = {
                 "confirmed": False,
                 "reason": ("the %s connection never authenticates, so no fresh login could prove access; the "
@@ -177,9 +187,11 @@ class CollectionAction(ActionBase):
                 self._connection.reset()  # close the ControlPersist master: the next session authenticates anew
             except Exception:  # pragma: no cover - best effort, a missing master is fine
                 pass
-        ok, detail = fresh_login(self._connection)
+        ok, detail = fresh_login(self._connection, timeout=max(5, min(30, int(deadline - time.time()) - MARGIN)))
         confirmation = dict(confirmation, fresh_login=detail)
         result["confirmation"] = confirmation
+        if ok and time.time() > deadline - MARGIN:
+            ok, detail = False, "%s, but too close to the rollback at %s to confirm safely" % (detail, _at(deadline))
         if ok:
             command = " ".join(shlex.quote(word) for word in confirmation["confirm_command"])
             done = self._low_level_execute_command(command, sudoable=True)
@@ -198,8 +210,8 @@ class CollectionAction(ActionBase):
         confirmation["after_rollback"] = again_detail
         result.update(
             failed=True, rolled_back=True,
-            msg="%s after the change, so the previous configuration was restored on the host at %s (automatic "
-                "rollback, %s s after the change). %s" % (
+            msg="the fresh login after the change failed (%s), so the previous configuration was restored on the "
+                "host at %s (automatic rollback, %s s after the change). %s" % (
                     detail, _at(deadline), confirmation.get("timeout"),
                     "A fresh login works again." if again else
                     "A fresh login STILL FAILS after the rollback (%s): check the host's console." % again_detail))

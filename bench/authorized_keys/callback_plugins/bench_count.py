@@ -44,6 +44,8 @@ class CallbackModule(CallbackBase):
     def _record(self, result):
         data = result._result
         executions = len(data["results"]) if isinstance(data.get("results"), list) else 1
+        if isinstance(data.get("module_executions"), int):  # an action plugin that says how many it ran
+            executions = data["module_executions"]
         self._tasks.append({
             "task": result._task.get_name(),
             "action": result._task.action,

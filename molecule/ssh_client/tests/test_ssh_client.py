@@ -17,6 +17,7 @@ def suite(host):
         host.backend.get_hostname()
     return name.rsplit("-", 1)[-1]
 
+
 ADDRESS = {"bullseye": "127.0.0.2", "bookworm": "127.0.0.3", "trixie": "127.0.0.4"}
 ROTATION = {"bullseye": ("bookworm", "trixie"), "bookworm": ("trixie", "bullseye"),
             "trixie": ("bullseye", "bookworm")}
@@ -66,7 +67,7 @@ def test_system_file_layout(host):
 
 
 def test_target_goes_through_the_bastion(host):
-    _, bastion, target, _ = lab(host)
+    _unused, bastion, target, _unused = lab(host)
     values = ssh_G(host, "target")
     assert values["hostname"] == [target]
     assert values["user"] == ["alice"]
@@ -76,7 +77,7 @@ def test_target_goes_through_the_bastion(host):
 
 
 def test_bastion_and_other_hosts_do_not_jump(host):
-    _, bastion, _, _ = lab(host)
+    _unused, bastion, _unused, _unused = lab(host)
     values = ssh_G(host, "bastion")
     assert values["hostname"] == [bastion] and "proxyjump" not in values
     other = ssh_G(host, "elsewhere.example")
@@ -110,7 +111,7 @@ def test_match_exec_per_network(host):
 
 
 def test_login_through_the_bastion_reuses_one_multiplexed_connection(host):
-    _, bastion, target, debian = lab(host)
+    _unused, bastion, target, debian = lab(host)
     first = ssh(host, "target", "cat /etc/debian_version", "-v")
     assert first.rc == 0, first.stderr
     assert first.stdout.strip().split(".")[0] == debian or first.stdout.startswith(debian)
@@ -139,7 +140,7 @@ def test_a_wrong_known_hosts_key_is_refused(host):
 
 
 def test_known_hosts_file(host):
-    _, bastion, target, _ = lab(host)
+    _unused, bastion, target, _unused = lab(host)
     known = host.file("/etc/ssh/ssh_known_hosts")
     assert known.mode == 0o644 and known.user == "root"
     lines = [line for line in known.content_string.splitlines() if line and not line.startswith("#")]
@@ -149,7 +150,7 @@ def test_known_hosts_file(host):
 
 
 def test_user_section_and_own_lines(host):
-    _, _, target, _ = lab(host)
+    _unused, _unused, target, _unused = lab(host)
     config = host.file("/home/alice/.ssh/config")
     assert config.user == "alice" and config.mode == 0o600
     assert host.file("/home/alice/.ssh").mode == 0o700

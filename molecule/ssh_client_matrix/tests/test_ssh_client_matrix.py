@@ -58,8 +58,8 @@ def run_matrix(host, config=None):
             ok = result.rc == 0 and result.stdout.strip() == "alice"
             why = "" if ok else (result.stderr.strip().splitlines() or ["rc=%d" % result.rc])[-1]
             outcome[(release, kind)] = (ok, why)
-            rows.append("client %-5s -> %-6s server %-5s  %s %s" % (client, kind, release,
-                                                                   "login" if ok else "FAIL ", why))
+            rows.append("client %-5s -> %-6s server %-5s  %s %s"
+                        % (client, kind, release, "login" if ok else "FAIL ", why))
     return rows, outcome
 
 

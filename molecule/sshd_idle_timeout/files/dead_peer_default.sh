@@ -11,7 +11,7 @@ ssh-keygen -A >/dev/null; mkdir -p /run/sshd
 useradd -m -s /bin/bash alice 2>/dev/null || true
 ssh-keygen -q -t ed25519 -N '' -f /root/k
 install -d -o alice -m 700 /home/alice/.ssh; install -o alice -m 600 /root/k.pub /home/alice/.ssh/authorized_keys
-/usr/sbin/sshd -p 2222 -o ListenAddress=127.0.0.1 -o ClientAliveInterval=$INTERVAL -o ClientAliveCountMax=3 -o TCPKeepAlive=no -o LogLevel=VERBOSE -E /root/sshd.log
+/usr/sbin/sshd -p 2222 -o ListenAddress=127.0.0.1 -o ClientAliveInterval="$INTERVAL" -o ClientAliveCountMax=3 -o TCPKeepAlive=no -o LogLevel=VERBOSE -E /root/sshd.log
 sleep 1
 python3 - <<'PY'
 import subprocess, time, os, signal, re

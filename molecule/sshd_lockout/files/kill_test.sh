@@ -47,7 +47,7 @@ for c in "${containers[@]}"; do
   else
     login=FAILED; rc=1
   fi
-  [ "$baseline" = "$now" ] && config=restored || { config=NOT-restored; rc=1; }
+  if [ "$baseline" = "$now" ]; then config=restored; else config=NOT-restored; rc=1; fi
   echo "$c: $(( $(date +%s) - killed_at )) s after the kill: configuration $config, fresh login $login"
 done
 exit $rc

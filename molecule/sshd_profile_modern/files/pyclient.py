@@ -1,10 +1,12 @@
 """Log in as alice@127.0.0.1 with the lab's Ed25519 key using paramiko or
 AsyncSSH (whichever copy is first on sys.path), run `id -un`, print
-"OK <library> <version> <user>" or "ERROR <library> <version> <message>"."""
+"OK <library> <version> <user>" or "ERROR <library> <version> <message>".
+A second argument `compress` makes the client ask for zlib compression first."""
 import sys
 
 KEY = "/root/.ssh/id_ed25519"
 lib = sys.argv[1]
+compress = sys.argv[2:] == ["compress"]
 
 
 def run_paramiko():
@@ -12,8 +14,8 @@ def run_paramiko():
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     client.connect("127.0.0.1", 22, username="alice", key_filename=KEY, look_for_keys=False,
-                   allow_agent=False, timeout=10)
-    _, out, _ = client.exec_command("id -un")
+                   allow_agent=False, timeout=10, compress=compress)
+    _unused, out, _unused = client.exec_command("id -un")
     user = out.read().decode().strip()
     client.close()
     return paramiko.__version__, user
@@ -23,9 +25,11 @@ def run_asyncssh():
     import asyncio
     import asyncssh
 
+    extra = {"compression_algs": ["zlib@openssh.com", "zlib", "none"]} if compress else {}
+
     async def main():
         async with asyncssh.connect("127.0.0.1", 22, username="alice", client_keys=[KEY],
-                                    known_hosts=None, agent_path=None) as conn:
+                                    known_hosts=None, agent_path=None, **extra) as conn:
             result = await conn.run("id -un", check=True)
             return result.stdout.strip()
 

@@ -27,7 +27,7 @@ import stat
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_text
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -44,7 +44,6 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # sshd lines are at most a few KiB; refuse ab
 # New files staged before one flush of their file system (fileio.sync_filesystems): each holds a
 # directory descriptor until then, so a batch stays well under the usual limit of 1024.
 STAGE_BATCH = 256
-
 
 
 class DesiredKey(object):
@@ -513,7 +512,7 @@ class AuthorizedKeysWriter(object):
         if not home or not os.path.isabs(home):
             raise UserFailure("user %s has no absolute home directory (%r)" % (request.name, home))
         try:
-            home_dir = fileio.Directory.open(home, trusted=False)  # set by root in passwd
+            home_dir = fileio.Directory.home(home, uid)
         except FileNotFoundError:
             raise UserFailure("home directory %s of user %s does not exist" % (home, request.name))
         with home_dir:
@@ -523,8 +522,10 @@ class AuthorizedKeysWriter(object):
                     self._report_new_file(request, path, result)
                 return
             with ssh_dir:
+                # the user's own file only: a root-owned file renamed into ~/.ssh is never
+                # read, copied or handed over
                 self._handle_file(ssh_dir, "authorized_keys", path, uid, gid, HOME_FILE_MODE, request, result,
-                                  owner_ok=(uid, 0))
+                                  owner_ok=(uid,))
                 if not self.check_mode:
                     ssh_dir.sync()
 
@@ -694,3 +695,75 @@ def apply_all(requests: Iterable[UserRequest], layout: Layout, check_mode: bool 
             if result.get("changed") and result.get("status") != "failed":
                 result.update(status="failed", msg=error)
     return results, diffs
+
+
+# ---------------------------------------------------------------------------
+# The module's arguments, checked the same way on the controller and the host
+# ---------------------------------------------------------------------------
+
+KEY_OPTIONS_SPEC = {
+    "restrict": {"type": "bool"},
+    "cert_authority": {"type": "bool"},
+    "principals": {"type": "list", "elements": "str"},
+    "from": {"type": "list", "elements": "str"},
+    "expiry_time": {"type": "str"},
+    "command": {"type": "str"},
+    "environment": {"type": "dict"},
+    "permitopen": {"type": "list", "elements": "str"},
+    "permitlisten": {"type": "list", "elements": "str"},
+    "tunnel": {"type": "str"},
+    "agent_forwarding": {"type": "bool"},
+    "port_forwarding": {"type": "bool"},
+    "pty": {"type": "bool"},
+    "user_rc": {"type": "bool"},
+    "x11_forwarding": {"type": "bool"},
+    "touch_required": {"type": "bool"},
+    "verify_required": {"type": "bool"},
+}
+
+ARGUMENT_SPEC = dict(
+    users=dict(
+        type="list",
+        elements="dict",
+        required=True,
+        options=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            exclusive=dict(type="bool"),
+            keys=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                no_log=False,
+                options=dict(
+                    key=dict(type="str", required=True, no_log=False),
+                    state=dict(type="str", choices=["present", "absent"], default="present"),
+                    comment=dict(type="str"),
+                    options=dict(type="dict", options=KEY_OPTIONS_SPEC),
+                ),
+            ),
+        ),
+    ),
+    exclusive=dict(type="bool", default=False),
+    layout=dict(type="str", choices=["home", "central"], default="home"),
+    central_directory=dict(type="path", default="/etc/ssh/authorized_keys"),
+    missing_users=dict(type="str", choices=["fail", "skip"], default="fail"),
+    rsa_min_bits=dict(type="int", default=2048),
+    allow_any_path=dict(type="bool", default=False),
+    confirm_user=dict(type="str"),
+    confirm_timeout=dict(type="int", default=0),
+)
+
+
+def precheck(params: Dict[str, Any]) -> Tuple[Layout, List[UserRequest]]:
+    """Every check that needs no host: the layout and its path, every user, key and option.
+
+    The action plugin runs it on the controller, the module again on the host.
+    """
+    if params.get("layout") == "central":
+        check_managed_path(params["central_directory"], "central_directory", "/etc/ssh",
+                           bool(params.get("allow_any_path")))
+    layout = Layout(params.get("layout") or "home", params.get("central_directory") or "/etc/ssh/authorized_keys")
+    requests = build_requests(params.get("users") or [], bool(params.get("exclusive")),
+                              int(params.get("rsa_min_bits") or 2048))
+    return layout, requests

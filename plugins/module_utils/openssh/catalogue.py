@@ -125,13 +125,13 @@ VALUE_TYPES = (
     "algorithms",     # algorithm names (comma list, first may start with + - ^)
     "pattern",        # user/group/host pattern (AllowUsers ...)
     "port",           # 1..65535
-    "listen_address", # host | host:port | [v6]:port, optional "rdomain NAME"
+    "listen_address",  # host | host:port | [v6]:port, optional "rdomain NAME"
     "hostport",       # host:port (PermitOpen, PermitListen, LocalForward parts ...)
     "subsystem",      # mapping name -> command line (one line per subsystem)
     "maxstartups",    # N or start:rate:full
     "rekeylimit",     # size [time]
     "ipqos",          # one or two QoS words or numbers
-    "channel_timeout",# type=interval
+    "channel_timeout",  # type=interval
     "setenv",         # NAME=VALUE
     "octal",          # umask-like octal (StreamLocalBindMask)
     "penalties",      # PerSourcePenalties words (name:duration)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -609,7 +609,12 @@ def _rule_banner(ctx: Context) -> Outcome:
 
 def _files_rule(kinds: Sequence[str], allowed_bits: int, what: str, owner_user: bool = False,
                 group_ok: Optional[str] = None) -> Callable[[Context], Outcome]:
-    """Owner root (or the key file's user) and no permission bit outside ``allowed_bits``."""
+    """Owner root (or the key file's user) and no permission bit outside ``allowed_bits``.
+
+    Files of sshd itself (not ``owner_user``) must also belong to group root
+    (or ``group_ok``): the SCAP Security Guide checks the group on its own
+    (file_groupowner_sshd_config, file_groupownership_sshd_*_key).
+    """
 
     def rule(ctx: Context) -> Outcome:
         if ctx.files is None:
@@ -624,12 +629,15 @@ def _files_rule(kinds: Sequence[str], allowed_bits: int, what: str, owner_user: 
             extra = mode & ~allowed_bits & 0o7777
             if group_ok and item.get("group") == group_ok:
                 extra &= ~0o040
-            if item["uid"] not in owners or extra:
-                wrong.append("%s (%s, %04o)" % (item["path"], item.get("owner") or item["uid"], mode))
+            wrong_group = not owner_user and item.get("gid", 0) != 0 and not (
+                group_ok and item.get("group") == group_ok)
+            if item["uid"] not in owners or extra or wrong_group:
+                wrong.append("%s (%s:%s, %04o)" % (item["path"], item.get("owner") or item["uid"],
+                                                   item.get("group") or item.get("gid"), mode))
         shown = ", ".join("%s %04o" % (f["path"], f["mode"]) for f in chosen[:6])
         if wrong:
             return FAIL, "%s with a wrong owner or a mode looser than %04o: %s" % (what, allowed_bits,
-                                                                                 ", ".join(wrong[:10])), shown
+                                                                                   ", ".join(wrong[:10])), shown
         return PASS, "%d %s, all %04o or stricter with the right owner" % (len(chosen), what, allowed_bits), shown
 
     return rule
@@ -803,12 +811,12 @@ CHECKS: Tuple[Check, ...] = (
           _cis("5.1.1", "5.2.1"),
           note="SCAP Security Guide file_permissions_sshd_config, file_owner_sshd_config, "
                "file_groupowner_sshd_config"),
-    Check("sshd-private-host-key-permissions", "Private host keys: root, 0600 or stricter",
-          (), "root 0600 (0640 with group ssh_keys)",
+    Check("sshd-private-host-key-permissions", "Private host keys: root:root, 0600 or stricter",
+          (), "root:root 0600 (0640 with group ssh_keys)",
           _files_rule(("host_key",), 0o600, "private host keys", group_ok="ssh_keys"), _cis("5.1.2", "5.2.2"),
           ("RHEL-09-255115",), note="SCAP Security Guide file_permissions_sshd_private_key"),
-    Check("sshd-public-host-key-permissions", "Public host keys: root, 0644 or stricter",
-          (), "root 0644", _files_rule(("host_key_pub",), 0o644, "public host keys"), _cis("5.1.3", "5.2.3"),
+    Check("sshd-public-host-key-permissions", "Public host keys: root:root, 0644 or stricter",
+          (), "root:root 0644", _files_rule(("host_key_pub",), 0o644, "public host keys"), _cis("5.1.3", "5.2.3"),
           ("RHEL-09-255120",), note="SCAP Security Guide file_permissions_sshd_pub_key"),
     Check("sshd-authorized-keys-permissions", "authorized_keys files: the user's or root's, not writable by others",
           (), "owner user/root, 0644 or stricter",
@@ -952,7 +960,7 @@ def _host_report(report: Any) -> Dict[str, Any]:
 
 def _hosts(results_by_host: Mapping[str, Any]) -> Dict[str, Dict[str, Any]]:
     if not isinstance(results_by_host, Mapping):
-        raise OpenSSHConfigError("expected {host: results}", "results_by_host")
+        raise OpenSSHConfigError("expected a mapping of host to results", "results_by_host")
     return {str(host): _host_report(report) for host, report in sorted(results_by_host.items())}
 
 

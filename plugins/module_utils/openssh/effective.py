@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import catalogue, values
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
     Problems,
@@ -73,11 +74,11 @@ def parse_dump(text: str) -> Dict[str, List[str]]:
     warning that starts with a plain word would show up as a key.
     """
     result: Dict[str, List[str]] = {}
-    for line in (text or "").splitlines():
+    for line in split_lines(text or ""):
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        key, _, rest = line.partition(" ")
+        key, _unused, rest = line.partition(" ")
         if not _KEY_RE.match(key):
             continue
         result.setdefault(key.lower(), []).append(rest.rstrip())
@@ -137,7 +138,7 @@ def _algorithms_match(wanted: str, got: List[str]) -> Tuple[bool, str]:
 
 def _listen_match(wanted: List[str], got: List[str]) -> bool:
     def split(entry: str) -> Tuple[str, Optional[str], str]:
-        address, _, rest = entry.partition(" ")
+        address, _unused, rest = entry.partition(" ")
         bracket = re.match(r"^\[(.+)\](?::(\d+))?\Z", address)
         if bracket:
             return bracket.group(1), bracket.group(2), rest
@@ -158,7 +159,7 @@ def _listen_match(wanted: List[str], got: List[str]) -> bool:
         found = [p for p in printed if same_host(p[0], host) and (port is None or p[1] == port)]
         if not found:
             return False
-    for p_host, p_port, _ in printed:
+    for p_host, p_port, _unused in printed:
         if not any(same_host(split(w)[0], p_host) for w in wanted):
             return False
     return True

@@ -45,6 +45,7 @@ import errno
 import os
 import shutil
 import stat
+import struct
 import tempfile
 import time
 from typing import Iterable, List, Optional, Tuple
@@ -89,6 +90,44 @@ def _describe_at(exc: OSError, dir_fd: int, name: str, path: str) -> str:
 def backup_name(name: str) -> str:
     """``name.PID.YYYY-MM-DD@HH:MM:SS~``: the form Ansible's own backups use."""
     return "%s.%d.%s~" % (name, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+# POSIX ACLs in the format the kernel keeps in the system.posix_acl_* extended
+# attributes (linux/posix_acl_xattr.h): a little-endian version 2 header, then
+# (tag, permissions, id) entries sorted by tag and id.
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+ACL_UNDEFINED_ID = 0xFFFFFFFF
+ACL_XATTRS = {"access": "system.posix_acl_access", "default": "system.posix_acl_default"}
+
+
+def posix_acl(entries: Iterable[Tuple[int, int, int]]) -> bytes:
+    """``[(tag, id, perms), ...]`` -> the xattr value; ids of the *_OBJ, MASK and OTHER entries are ignored."""
+    packed = []
+    for tag, ident, perms in entries:
+        if tag in (ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER):
+            ident = ACL_UNDEFINED_ID
+        packed.append((tag, ident, perms & 7))
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perms, ident)
+                                           for tag, ident, perms in sorted(packed))
+
+
+def posix_acl_entries(value: bytes) -> List[Tuple[int, int, int]]:
+    """The inverse of posix_acl (for reports and tests)."""
+    if len(value) < 4 or struct.unpack("<I", value[:4])[0] != 2 or (len(value) - 4) % 8:
+        raise ValueError("not a version 2 POSIX ACL")
+    return [(tag, ident, perms) for tag, perms, ident in struct.iter_unpack("<HHI", value[4:])]
+
+
+def kept_mode(live_mode: Optional[int], wanted: int) -> int:
+    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+
+    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
+    stricter than 0644; 0640 is not stricter than 0600). A mode an
+    administrator tightened is never loosened again (issue 19).
+    """
+    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
+        return live_mode
+    return wanted
 
 
 def metadata_fixes(info: os.stat_result, uid: int, gid: int, mode: int) -> List[str]:
@@ -140,7 +179,7 @@ class Directory(object):
         return directory
 
     @classmethod
-    def walk(cls, path: str, owners: Iterable[int] = (0,)) -> "Directory":
+    def walk(cls, path: str, owners: Optional[Iterable[int]] = (0,)) -> "Directory":
         """Open ``path`` one component at a time from ``/``, following no link anywhere.
 
         For a directory that may lie below one a user controls (``~/.ssh``)
@@ -166,6 +205,8 @@ class Directory(object):
             os.close(fd)
             raise
         directory = cls(fd, path)
+        if owners is None:
+            return directory
         allowed = tuple(owners)
         info = os.fstat(fd)
         if allowed == (0,):
@@ -178,6 +219,40 @@ class Directory(object):
             directory.close()
             raise FileRefused("%s is owned by uid %d; refusing to write into it" % (path, info.st_uid), path)
         return directory
+
+    @classmethod
+    def home(cls, path: str, uid: int) -> "Directory":
+        """A user's home directory, from passwd: reached without letting anyone else redirect it.
+
+        Symlinks root made on the way (``/home -> /var/home``) are resolved;
+        then every directory above the home must be root's and writable by
+        nobody else, or sticky (otherwise whoever can write it could point
+        this user's home at /root); the path is walked without following a
+        link, and the home itself must belong to the user or root.
+        """
+        if not os.path.isabs(path or ""):
+            raise FileRefused("home directory %r is not an absolute path" % (path,), str(path))
+        real = os.path.realpath(path)
+        parent = os.path.dirname(real)
+        with cls.walk(parent, None) as above:
+            current = "/"
+            for part in [""] + [p for p in parent.split("/") if p]:
+                current = os.path.join(current, part)
+                info = os.lstat(current)
+                # root's, and writable by nobody else (a sticky /tmp lets no one move root's entries)
+                if info.st_uid != 0 or (info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX):
+                    raise FileRefused("%s, above the home directory %s, is not root's alone (owner uid %d, mode "
+                                      "%04o); refusing to use the home" % (current, path, info.st_uid,
+                                                                           stat.S_IMODE(info.st_mode)), path)
+            home = above.child(os.path.basename(real))
+        if home is None:
+            raise FileNotFoundError(path)
+        owner = os.fstat(home.fd).st_uid
+        if owner not in (uid, 0):
+            home.close()
+            raise FileRefused("home directory %s is owned by uid %d, not by the user" % (path, owner), path)
+        home.path = path
+        return home
 
     def check_trusted(self) -> None:
         info = os.fstat(self.fd)
@@ -221,7 +296,20 @@ class Directory(object):
 
     def _open_checked(self, name: str, owners: Optional[Iterable[int]], flags: int = _READ_FLAGS
                       ) -> Tuple[Optional[int], Optional[os.stat_result]]:
+        """Open ``name`` for reading only if it is a regular file with one link and an allowed owner.
+
+        The name is looked at (lstat) before it is opened, so a device node or
+        a FIFO is refused without being opened at all; the opened file must be
+        the one looked at (same device and inode).
+        """
         path = os.path.join(self.path, name)
+        before = self.lstat(name)
+        if before is None:
+            return None, None
+        if not stat.S_ISREG(before.st_mode):
+            if stat.S_ISLNK(before.st_mode):
+                raise FileRefused("%s is a symbolic link; refusing to follow it" % path, path)
+            raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
         try:
             fd = os.open(name, flags, dir_fd=self.fd)
         except FileNotFoundError:
@@ -230,8 +318,8 @@ class Directory(object):
             raise FileRefused(describe_os_error(exc, path), path)
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise FileRefused("%s is not a regular file; refusing to use it" % path, path)
+            if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(info.st_mode):
+                raise FileRefused("%s changed while it was being opened; refusing to use it" % path, path)
             if info.st_nlink != 1:
                 raise FileRefused("%s has %d hard links; refusing to use a linked file" % (path, info.st_nlink), path)
             if owners is not None and info.st_uid not in tuple(owners):
@@ -373,6 +461,37 @@ class Directory(object):
             changed = True
         return changed
 
+    def own_acl(self, kind: str = "access") -> Optional[bytes]:
+        """The directory's POSIX ACL (``access`` or ``default``) in the kernel's xattr format, or None."""
+        try:
+            return os.getxattr(self.fd, ACL_XATTRS[kind])
+        except OSError as exc:
+            if exc.errno in (errno.ENODATA, getattr(errno, "ENOATTR", errno.ENODATA)):
+                return None
+            raise FileRefused("%s: cannot read its ACL: %s" % (self.path, exc.strerror), self.path)
+
+    def set_own_acl(self, access: Optional[bytes], default: Optional[bytes]) -> bool:
+        """Give the directory exactly these ACLs (None: none); True if anything changed.
+
+        Written through the open descriptor (fsetxattr), so no setfacl is
+        needed and no path is followed. The access ACL's mask becomes the
+        group bits of the mode: set the mode first, and a mask equal to them.
+        """
+        changed = False
+        for kind, wanted in (("access", access), ("default", default)):
+            if self.own_acl(kind) == wanted:
+                continue
+            try:
+                if wanted is None:
+                    os.removexattr(self.fd, ACL_XATTRS[kind])
+                else:
+                    os.setxattr(self.fd, ACL_XATTRS[kind], wanted)
+            except OSError as exc:
+                raise FileRefused("%s: cannot set its %s ACL: %s (does the file system support ACLs?)"
+                                  % (self.path, kind, exc.strerror), self.path)
+            changed = True
+        return changed
+
     def rename(self, old: str, new: str) -> None:
         os.rename(old, new, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         self.dirty = True
@@ -414,7 +533,7 @@ def read_file(path: str, owners: Optional[Iterable[int]] = (0,), max_bytes: int 
     except FileNotFoundError:
         return None
     with directory:
-        data, _ = directory.read(os.path.basename(path), owners, max_bytes)
+        data, _unused = directory.read(os.path.basename(path), owners, max_bytes)
         return data
 
 

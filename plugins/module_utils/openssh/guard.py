@@ -43,7 +43,14 @@ import re
 import stat
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import config_files, fileio, keys, sshd_host
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
+    chroot,
+    config_files,
+    fileio,
+    keygen,
+    keys,
+    sshd_host,
+)
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 
@@ -221,7 +228,7 @@ def lockout_problems(effective: Effective, user: str, port: Optional[int], auth:
 
     if port is not None and check_listeners:
         endpoints = sshd_host.listen_endpoints(effective)
-        ports = {p for _, p in endpoints}
+        ports = {p for _unused, p in endpoints}
         if ports and port not in ports:
             problems.append("sshd would listen on port(s) %s, but the connection arrives on port %d"
                             % (", ".join(str(p) for p in sorted(ports)), port))
@@ -274,34 +281,29 @@ def session_key(run: Runner, user: str, addr: Optional[str], port: Optional[str]
 
     sshd logs ``Accepted publickey for USER from ADDR port PORT ssh2: TYPE SHA256:...``
     for every login; SSH_CONNECTION gives this session's client address and
-    port. The journal is asked first, /var/log/auth.log second. Returns None
-    when the session is not found (password login, logs rotated away ...).
+    port. Only journal entries that sshd itself wrote count: the journal's
+    trusted fields ``_UID=0`` and ``_COMM=sshd`` (``sshd-session`` from 9.8),
+    which a local user's ``logger`` cannot forge; a text log file is not
+    trusted. Returns None when the session is not found (password login, a
+    host without journald ...): the caller then uses the controller's key.
     """
     if not addr or not port:
         return None
     needle = "Accepted publickey for %s from %s port %s " % (user, addr, port)
-    text = ""
-    rc, out, _ = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h", "--grep",
-                      re.escape(needle)])
-    if rc == 0:
-        text = out
-    if needle not in text:
-        data = None
-        try:
-            data = fileio.read_file("/var/log/auth.log", owners=None, max_bytes=256 * 1024 * 1024)
-        except (OSError, fileio.FileRefused):
-            pass
-        text = data.decode("utf-8", "replace") if data else ""
+    rc, out, _unused = run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "-12h",
+                            "_UID=0", "_COMM=sshd", "+", "_UID=0", "_COMM=sshd-session", "--grep", re.escape(needle)])
     found = None
-    for line in split_lines(text):
-        if needle in line:
-            found = _ACCEPTED.search(line)
+    if rc == 0:
+        for line in split_lines(out):
+            if needle in line:
+                found = _ACCEPTED.search(line)
     if not found:
         return None
     result: Dict[str, Any] = {"log_type": found.group(4), "fingerprint": found.group(5)}
     key = _key_by_fingerprint(user, found.group(5), effective)
-    if key is not None:
-        result.update(type=key.type_name, bits=key.bits, blob=key.blob, text=key.text())
+    if key is None:
+        return None  # not one of the user's key lines (a certificate ...): the controller's key decides
+    result.update(type=key.type_name, bits=key.bits, blob=key.blob, text=key.text())
     return result
 
 
@@ -315,10 +317,10 @@ def _key_by_fingerprint(user: str, fingerprint: str, effective: Effective) -> Op
         if not os.path.isabs(path):
             path = os.path.join(entry.pw_dir, path)
         try:
-            data = fileio.read_file(path, owners=(entry.pw_uid, 0))
+            data = fileio.read_file(path, owners=(entry.pw_uid,) if path.startswith(entry.pw_dir + "/") else (0,))
         except (OSError, fileio.FileRefused):
             continue
-        for _, line in keys.iter_key_texts((data or b"").decode("utf-8", "replace")):
+        for _unused, line in keys.iter_key_texts((data or b"").decode("utf-8", "replace")):
             blob = keys.blob_of_line(line)
             if blob is not None and keys.fingerprint_sha256(blob) == fingerprint:
                 try:
@@ -370,15 +372,17 @@ def revoked_keys_check(run: Runner, path: str, key: Optional[Mapping[str, Any]],
         return "RevokedKeys %s does not exist: sshd would refuse every public key, authorized_keys included" % path, \
             None
     if data.startswith(KRL_MAGIC):
-        probe_text = (key or {}).get("text") or _any_host_public_key()
-        if probe_text is None:
+        valid, reason = keygen.krl_listing(run, path)
+        if not valid:
+            return ("RevokedKeys %s is not a valid KRL (%s): sshd would refuse every public key" % (path, reason)), \
+                None
+        if not (key and key.get("text")):
             return None, None
-        work.write("krl-probe.pub", (probe_text + "\n").encode("ascii"), mode=0o600)
-        rc, out, err = run(["ssh-keygen", "-Q", "-f", path, os.path.join(work.path, "krl-probe.pub")])
-        if rc not in (0, 1):
-            return ("RevokedKeys %s is not a valid KRL (%s): sshd would refuse every public key"
-                    % (path, (err or out).strip())), None
-        return None, (rc == 1 if key and key.get("text") else None)
+        work.write("krl-probe.pub", (key["text"] + "\n").encode("ascii"), mode=0o600)
+        try:
+            return None, keygen.krl_revokes(run, path, os.path.join(work.path, "krl-probe.pub"))
+        except keygen.KeygenError as exc:
+            return "RevokedKeys %s could not be checked: %s" % (path, exc), None
     blobs = set()
     for number, line in keys.iter_key_texts(data.decode("utf-8", "replace")):
         blob = keys.blob_of_line(line)
@@ -387,14 +391,6 @@ def revoked_keys_check(run: Runner, path: str, key: Optional[Mapping[str, Any]],
                     "every public key" % (path, number)), None
         blobs.add(blob)
     return None, (key["blob"] in blobs if key and key.get("blob") else None)
-
-
-def _any_host_public_key() -> Optional[str]:
-    for path in sorted(glob.glob("/etc/ssh/ssh_host_*_key.pub")):
-        data = fileio.read_file(path, owners=None)
-        if data:
-            return data.decode("ascii", "replace").strip()
-    return None
 
 
 def _referenced(keyword: str, path: str, problems: List[str]) -> Optional[bytes]:
@@ -455,7 +451,9 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
     """Every file sshd reads, and its directory, must be root's and writable by nobody else.
 
     Whoever can write a file sshd includes, or create one in the directory an
-    Include glob reads, can rewrite sshd's configuration.
+    Include glob reads, can rewrite sshd's configuration. ``skip``: the
+    validation copies in the module's private directory (their own owner and
+    directory are not what sshd will read; their Include lines are).
     """
     problems: List[str] = []
     seen = set()
@@ -475,9 +473,7 @@ def include_problems(files: Sequence[str], skip: Sequence[str] = ()) -> List[str
             elif info.st_mode & 0o022:
                 problems.append("sshd reads %s, a %s writable by group or others (mode %04o): they could "
                                 "rewrite sshd's configuration" % (item, what, stat.S_IMODE(info.st_mode)))
-    for path in files:
-        if path in skip:
-            continue
+    for path in files:  # the candidates too: their Include lines are what will be read
         content = config_files.read_text(path)
         for line in split_lines(content or ""):
             for pattern in config_files.include_patterns(line):
@@ -506,3 +502,83 @@ def account_problems(effective: Effective, user: str) -> List[str]:
             return ["UsePAM no: the account %s has a locked password ('!' in /etc/shadow), which sshd refuses "
                     "without PAM, even for key logins" % user]
     return []
+
+
+# ---------------------------------------------------------------------------
+# Chroots, as sshd will check them at login
+# ---------------------------------------------------------------------------
+
+def sshd_verdict(chroot_dir: Optional[str], findings: Sequence[Any]) -> str:
+    """What sshd itself will do at login: "refuse" (with its fatal text), "accept", or "no chroot"."""
+    if not chroot_dir:
+        return "no chroot"
+    for finding in findings:
+        if finding.sshd_message:
+            return "refuse: " + finding.sshd_message
+    return "accept"
+
+
+def chroot_verdicts(run: Runner, config: str, names: Sequence[str], addresses: Sequence[str],
+                    create: bool = True) -> List[Dict[str, Any]]:
+    """For each account from each address: the chroot sshd gives it (``sshd -T -C``) and chroot.py's verdict.
+
+    The one place where the SFTP preflight and the lockout guard ask sshd
+    which ChrootDirectory applies and judge it with sshd's own rules.
+    """
+    results = []
+    for name in names:
+        try:
+            account = chroot.Account.lookup(name)
+        except KeyError:
+            continue
+        for address in addresses:
+            effective = sshd_host.dump_effective(
+                run, config, sshd_host.complete_connection({"user": name, "host": address, "addr": address}, name),
+                create)
+            pattern = (effective.get("chrootdirectory") or ["none"])[0]
+            command = (effective.get("forcecommand") or [None])[0]
+            subsystem = None
+            for line in effective.get("subsystem") or []:
+                sub_name, _unused, sub_command = line.partition(" ")
+                if sub_name == "sftp":
+                    subsystem = sub_command.strip()
+            jail, findings = chroot.check_session(account, pattern, command, subsystem)
+            results.append({"account": name, "address": address, "chroot_directory": pattern, "chroot": jail,
+                            "force_command": command, "findings": [f.as_dict() for f in findings],
+                            "verdict": "refuse" if chroot.failures(findings) else "accept" if jail else "no chroot",
+                            "sshd_verdict": sshd_verdict(jail, findings)})
+    return results
+
+
+def chroot_problems(run: Runner, config: str, blocks: Sequence[Mapping[str, Any]], create: bool = True
+                    ) -> List[str]:
+    """The ChrootDirectory of the users a new Match block gives one must be a jail sshd accepts.
+
+    ``sshd -t`` does not look at the directory at all; sshd refuses the login
+    (long after the reload) when a component is not root's or is writable by
+    others. The users are the block's literal User names and the members of
+    its Group names.
+    """
+    names: List[str] = []
+    for block in blocks:
+        settings = {str(k).lower(): v for k, v in (block.get("settings") or {}).items()}
+        if str(settings.get("chrootdirectory") or "none").lower() == "none":
+            continue
+        criteria = block.get("criteria")
+        pairs = criteria.items() if isinstance(criteria, Mapping) else []
+        for key, value in pairs:
+            items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+            for item in (str(i) for i in items):
+                if not item or item.startswith("!") or any(c in item for c in "*?"):
+                    continue
+                if str(key).lower() == "user" and item not in names:
+                    names.append(item)
+                elif str(key).lower() == "group":
+                    names += [m for m in chroot.group_members(item) if m not in names]
+    problems = []
+    for item in chroot_verdicts(run, config, names, ["127.0.0.1"], create):
+        for finding in item["findings"]:
+            if finding["level"] == chroot.FAIL:
+                problems.append("ChrootDirectory %s for %s: %s" % (item["chroot_directory"], item["account"],
+                                                                   finding["message"]))
+    return problems

@@ -61,6 +61,7 @@ __all__ = [
     "KEY_TYPES",
     "PublicKey",
     "Certificate",
+    "certificate_time",
     "KeyOption",
     "OptionSpec",
     "OPTION_SPECS",
@@ -79,6 +80,7 @@ __all__ = [
     "is_comment_line",
     "blob_of_line",
     "iter_key_texts",
+    "public_key_from_private",
 ]
 
 
@@ -214,7 +216,7 @@ def _read_public_fields(reader: _Reader, ktype: KeyType) -> Tuple[int, Optional[
         return bits, None
     if family == "dsa":
         bits = reader.mpint_bits()  # p
-        for _ in range(3):  # q, g, y
+        for _unused in range(3):  # q, g, y
             reader.mpint_bits()
         return bits, None
     if family in ("ecdsa", "ecdsa-sk"):
@@ -262,6 +264,46 @@ class Certificate(object):
         self.signature_key = signature_key    # PublicKey of the CA
         self.public_blob = public_blob        # blob of the certified plain key
 
+    #: valid_before of a certificate that never expires
+    FOREVER = 0xFFFFFFFFFFFFFFFF
+
+    def option_values(self, critical: bool = True) -> Dict[str, str]:
+        """Critical options (or extensions) as name -> text value.
+
+        Values are SSH strings inside the option's data (``force-command``
+        holds the command, ``source-address`` the address list); flag options
+        and extensions (``permit-pty``) have empty data and give "".
+        """
+        raw = self.critical_options if critical else self.extensions
+        result = {}
+        for name, data in raw.items():
+            if not data:
+                result[name] = ""
+                continue
+            try:
+                result[name] = _Reader(data).text()
+            except ValueError:
+                result[name] = data.hex()
+        return result
+
+    def expired(self, now: float) -> bool:
+        return self.valid_before != self.FOREVER and now >= self.valid_before
+
+    def info(self) -> Dict[str, Any]:
+        """Every field as plain data (what ``ssh-keygen -L`` shows), times in UTC."""
+        result = self.as_dict()
+        result.update({
+            "valid_from": certificate_time(self.valid_after),
+            "valid_to": certificate_time(self.valid_before),
+            "critical_options": self.option_values(True),
+            "signing_ca": {"type": self.signature_key.type_name,
+                           "fingerprint": self.signature_key.fingerprint,
+                           "public_key": self.signature_key.text()},
+            "key_fingerprint": fingerprint_sha256(self.public_blob),
+        })
+        del result["signature_key"]
+        return result
+
     def as_dict(self) -> Dict[str, Any]:
         return {
             "serial": self.serial,
@@ -274,6 +316,18 @@ class Certificate(object):
             "extensions": sorted(self.extensions),
             "signature_key": self.signature_key.fingerprint,
         }
+
+
+def certificate_time(epoch: int) -> str:
+    """A certificate's validity bound in UTC (``2026-01-01T00:00:00Z``), or ``always`` / ``forever``."""
+    if epoch <= 0:
+        return "always"
+    if epoch >= Certificate.FOREVER:
+        return "forever"
+    try:
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(epoch)
 
 
 def _read_cert_options(raw: bytes) -> Dict[str, bytes]:
@@ -493,6 +547,44 @@ def parse_public_key(text: str, where: str = "") -> PublicKey:
     comment = parts[2].strip(_BLANKS) if len(parts) > 2 else ""
     canonical = encoded if base64.b64encode(blob).decode("ascii") == encoded else None
     return PublicKey(ktype, blob, bits, comment, application, certificate, canonical)
+
+
+_OPENSSH_PRIVATE_BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----"
+_OPENSSH_PRIVATE_END = "-----END OPENSSH PRIVATE KEY-----"
+_OPENSSH_PRIVATE_MAGIC = b"openssh-key-v1\0"
+
+
+def public_key_from_private(text: str, where: str = "") -> Optional[PublicKey]:
+    """The public key written in clear inside an OpenSSH private key file.
+
+    The ``openssh-key-v1`` format (PROTOCOL.key) stores the public key before
+    the (possibly encrypted) private part, so the key a daemon will serve is
+    known without decrypting anything or starting ssh-keygen. Returns None
+    for the older PEM/PKCS#8 formats, whose public half has to be derived
+    (``ssh-keygen -y``); raises OpenSSHConfigError for a file in the OpenSSH
+    format that is damaged or holds anything but exactly one key.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(_OPENSSH_PRIVATE_BEGIN):
+        return None
+    end = stripped.find(_OPENSSH_PRIVATE_END)
+    if end < 0:
+        raise OpenSSHConfigError("the private key has no END line", where)
+    body = "".join(stripped[len(_OPENSSH_PRIVATE_BEGIN):end].split())
+    data = _decode_base64(body, where)
+    if not data.startswith(_OPENSSH_PRIVATE_MAGIC):
+        raise OpenSSHConfigError("the private key does not start with openssh-key-v1", where)
+    reader = _Reader(data[len(_OPENSSH_PRIVATE_MAGIC):])
+    try:
+        for _unused in range(3):  # cipher name, KDF name, KDF options
+            reader.string()
+        count = reader.u32()
+        if count != 1:
+            raise ValueError("it holds %d keys, not one" % count)
+        key = PublicKey.from_blob(reader.string())
+    except ValueError as exc:
+        raise OpenSSHConfigError("the private key file is damaged: %s" % exc, where)
+    return key
 
 
 def check_key_policy(key: PublicKey, where: str = "", rsa_min_bits: int = 2048,
@@ -835,7 +927,7 @@ def options_from_mapping(mapping: Mapping[str, Any], where: str = "") -> List[Ke
             raise OpenSSHConfigError("%s must be a string" % raw_name, here)
         collected.append((spec.order, 0, KeyOption(spec.name, str(value))))
     collected.sort(key=lambda item: (item[0], item[1]))
-    return [option for _, _, option in collected]
+    return [option for _unused, _unused, option in collected]
 
 
 # -- validation -------------------------------------------------------------
@@ -1003,7 +1095,7 @@ def validate_options(options: Sequence[KeyOption], where: str = "",
             if lower == "command" and not value.strip():
                 raise OpenSSHConfigError("option command is empty", where)
             if lower == "environment":
-                name, sep, _ = value.partition("=")
+                name, sep, _unused = value.partition("=")
                 if not sep or not _ENV_NAME.match(name):
                     raise OpenSSHConfigError(
                         'option environment: "%s" must be NAME=value with NAME made of letters, digits and _' % value,

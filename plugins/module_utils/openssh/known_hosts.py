@@ -452,7 +452,7 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
         survivors.append((raw, line))
     plain_lines: Dict[Tuple[Optional[str], bytes, Tuple[str, ...]], KnownHostLine] = {}
     hashed_lines: Dict[Tuple[Optional[str], bytes], List[KnownHostLine]] = {}
-    for _, line in survivors:
+    for _unused, line in survivors:
         if line is None:
             continue
         if line.hashed:
@@ -485,7 +485,7 @@ def build(entries: Sequence[Entry], existing: Optional[str], exclusive: bool, ha
             out.extend(("# " + line) if line else "#" for line in split_lines(header))
         out.extend(managed_out)
     else:
-        out = [raw for raw, _ in survivors] + managed_out
+        out = [raw for raw, _unused in survivors] + managed_out
     old_key_lines = [raw for raw, line in existing_lines if line is not None]
     new_key_lines = [raw for raw in out if not keys.is_comment_line(raw)]
     old_set, new_set = set(old_key_lines), set(new_key_lines)

@@ -337,12 +337,12 @@ def _crypto_modern(lists: Mapping[str, List[str]], version: str, opts: Mapping[s
         # ssh-ed25519); clients still pick by their own preference.
         "HostKey": [HOST_KEY_FILES[kind] for kind in host_keys],
         "HostKeyAlgorithms": need(signatures_offered(host_algorithms, lists), "host key algorithms",
-                                   "HostKeyAlgorithms"),
+                                  "HostKeyAlgorithms"),
         "PubkeyAcceptedAlgorithms": need(
             signatures_offered(_ED25519_USER + _ECDSA_USER + _RSA_SHA2, lists),
             "user key algorithms", "PubkeyAcceptedAlgorithms"),
         "CASignatureAlgorithms": need(signatures_offered(_CA_MODERN, lists), "CA signature algorithms",
-                                       "CASignatureAlgorithms"),
+                                      "CASignatureAlgorithms"),
     }
     return settings, warnings
 
@@ -357,11 +357,11 @@ def _crypto_fips(lists: Mapping[str, List[str]], version: str, opts: Mapping[str
         "MACs": need(offered(FIPS_MACS, lists["mac"]), "MACs", "MACs"),
         "HostKey": [HOST_KEY_FILES[kind] for kind in host_keys],
         "HostKeyAlgorithms": need(signatures_offered(host_algorithms, lists), "host key algorithms",
-                                   "HostKeyAlgorithms"),
+                                  "HostKeyAlgorithms"),
         "PubkeyAcceptedAlgorithms": need(signatures_offered(_ECDSA_USER + _RSA_SHA2, lists),
-                                          "user key algorithms", "PubkeyAcceptedAlgorithms"),
+                                         "user key algorithms", "PubkeyAcceptedAlgorithms"),
         "CASignatureAlgorithms": need(signatures_offered(_CA_FIPS, lists), "CA signature algorithms",
-                                       "CASignatureAlgorithms"),
+                                      "CASignatureAlgorithms"),
     }
     return settings, []
 

@@ -53,6 +53,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors im
     OpenSSHConfigError,
     Problems,
 )
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import vtuple
 
 INDENT = "    "
@@ -416,7 +417,7 @@ def render_config(
         if not isinstance(header, str):
             problems.add(f"header must be text, got {type(header).__name__}", "header")
         else:
-            for index, line in enumerate(header.splitlines()):
+            for index, line in enumerate(split_lines(header)):
                 try:
                     values.check_text(line, f"header line {index + 1}", "header")
                 except OpenSSHConfigError as error:
@@ -463,7 +464,7 @@ def render_config(
                                               in_block=True)
         _check_self_include(block_includes, daemon, self_path, f"{where}.settings", problems)
         if daemon == "ssh":
-            for name, (keyword, _) in rendered.items():
+            for name, (keyword, _unused) in rendered.items():
                 if name in global_rendered and keyword.first_wins:
                     problems.add(
                         f"{name} is also set globally; ssh keeps the first value it reads, so the global "

@@ -46,19 +46,29 @@ STATE_DIR = "/var/lib/sshsuite/rollback"
 MANIFEST = "manifest.json"
 SCRIPT = "restore.py"
 UNIT_PREFIX = "sshsuite-rollback-"
+UNITS_DIR = "/etc/systemd/system"
+#: the shortest confirmation window accepted: a fresh login through a jump host needs time
+MIN_TIMEOUT = 15
+#: how long after its deadline an armed rollback that never ran counts as overdue
+OVERDUE_GRACE = 60
 
 RESTORE_SCRIPT = r'''#!/usr/bin/env python3
 # Written by sshsuite.openssh (module_utils/openssh/rollback.py). Restores the files a
 # run changed and makes sshd serve them again, unless the run was confirmed first.
-#   restore.py run      restore now (the timer or the detached process calls this)
+#   restore.py run      restore now (the timer, or the detached process at the deadline)
 #   restore.py wait     sleep until the deadline, then run (the detached process)
 #   restore.py confirm  cancel: the change was proven by a fresh login
-# Files are written with the collection's own fileio.py, shipped next to this script.
-import json, os, signal, subprocess, sys, time
+# run and confirm hold a lock on this directory: once a restore has started, a confirm
+# fails (the controller then reports the rollback), and a confirmed run never restores.
+# Files are written with the collection's own fileio.py, shipped next to this script
+# under lib/ (run with python3 -I, so nothing else on sys.path can stand in for it).
+import fcntl, json, os, signal, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio  # noqa: E402
+
+UNITS = "/etc/systemd/system"
 
 
 def load():
@@ -66,9 +76,19 @@ def load():
         return json.load(handle)
 
 
+def lock():
+    handle = os.open(HERE, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def mark(name, data):
     with fileio.Directory.open(HERE, trusted=True) as here:
         here.write(name, json.dumps(data).encode("utf-8"), mode=0o600)
+
+
+def exists(name):
+    return os.path.exists(os.path.join(HERE, name))
 
 
 def put_back(entry):
@@ -98,10 +118,10 @@ def restart(service):
         unit = service["name"]
         if service.get("socket"):
             command(["systemctl", "daemon-reload"])
-            rc, out = command(["systemctl", "restart", unit + ".socket"])
+            rc, out = command(["systemctl", "restart", "--", unit + ".socket"])
             return "restarted %s.socket: rc %d %s" % (unit, rc, out)
-        command(["systemctl", "reset-failed", unit + ".service"])
-        rc, out = command(["systemctl", "restart", unit + ".service"])
+        command(["systemctl", "reset-failed", "--", unit + ".service"])
+        rc, out = command(["systemctl", "restart", "--", unit + ".service"])
         return "restarted %s.service: rc %d %s" % (unit, rc, out)
     pid = None
     for path in ("/run/sshd.pid", "/var/run/sshd.pid"):
@@ -119,39 +139,67 @@ def restart(service):
     return "started sshd: rc %d %s" % (rc, out)
 
 
+def drop_timer(manifest):
+    if manifest.get("method") != "systemd":
+        return
+    unit = manifest["unit"]
+    command(["systemctl", "disable", "--now", "--", unit + ".timer"])
+    with fileio.Directory.open(UNITS, trusted=True) as units:
+        units.unlink(unit + ".timer")
+        units.unlink(unit + ".service")
+    command(["systemctl", "daemon-reload"])
+
+
 def run():
-    if os.path.exists(os.path.join(HERE, "confirmed")) or os.path.exists(os.path.join(HERE, "restored.json")):
-        return 0
-    manifest = load()
-    errors = []
-    for entry in reversed(manifest["files"]):
-        try:
-            put_back(entry)
-        except (OSError, ValueError) as exc:
-            errors.append("%s: %s" % (entry["path"], exc))
-    action = restart(manifest.get("service"))
-    report = {"id": manifest["id"], "restored_at": time.time(), "files": [e["path"] for e in manifest["files"]],
-              "service": action, "errors": errors}
-    mark("restored.json", report)
-    sys.stdout.write("sshsuite rollback %s: the change was not confirmed in time; restored %s; %s%s\n"
-                     % (manifest["id"], ", ".join(report["files"]), action,
-                        ("; errors: " + "; ".join(errors)) if errors else ""))
-    return 1 if errors else 0
+    handle = lock()
+    try:
+        if exists("confirmed") or exists("started"):
+            return 0
+        manifest = load()
+        mark("started", {"started_at": time.time()})
+        errors = []
+        for entry in reversed(manifest["files"]):
+            try:
+                put_back(entry)
+            except (OSError, ValueError) as exc:
+                errors.append("%s: %s" % (entry["path"], exc))
+        action = restart(manifest.get("service"))
+        report = {"id": manifest["id"], "restored_at": time.time(),
+                  "files": [e["path"] for e in manifest["files"]], "service": action, "errors": errors}
+        mark("restored.json", report)
+        sys.stdout.write("sshsuite rollback %s: the change was not confirmed in time; restored %s; %s%s\n"
+                         % (manifest["id"], ", ".join(report["files"]), action,
+                            ("; errors: " + "; ".join(errors)) if errors else ""))
+        drop_timer(manifest)
+        return 1 if errors else 0
+    finally:
+        os.close(handle)
+
+
+def ours(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return os.path.join(HERE, "restore.py").encode() in handle.read()
+    except OSError:
+        return False
 
 
 def confirm():
-    manifest = load()
-    if os.path.exists(os.path.join(HERE, "restored.json")):
-        sys.stdout.write("too late: the rollback already ran\n")
-        return 3
-    mark("confirmed", {"confirmed_at": time.time()})
-    if manifest.get("method") == "systemd":
-        command(["systemctl", "stop", manifest["unit"] + ".timer"])
-    elif manifest.get("pid"):
-        try:
-            os.kill(manifest["pid"], signal.SIGTERM)
-        except OSError:
-            pass
+    handle = lock()
+    try:
+        manifest = load()
+        if exists("started"):
+            sys.stdout.write("too late: the rollback has started\n")
+            return 3
+        mark("confirmed", {"confirmed_at": time.time()})
+        drop_timer(manifest)
+        if manifest.get("pid") and ours(manifest["pid"]):
+            try:
+                os.kill(manifest["pid"], signal.SIGTERM)
+            except OSError:
+                pass
+    finally:
+        os.close(handle)
     import shutil
     shutil.rmtree(HERE, ignore_errors=True)
     sys.stdout.write("confirmed %s\n" % manifest["id"])
@@ -162,7 +210,7 @@ def wait():
     manifest = load()
     while time.time() < manifest["deadline"]:
         time.sleep(min(1.0, max(0.0, manifest["deadline"] - time.time())))
-        if not os.path.isdir(HERE) or os.path.exists(os.path.join(HERE, "confirmed")):
+        if not os.path.isdir(HERE) or exists("confirmed"):
             return 0
     return run()
 
@@ -186,6 +234,8 @@ def _ship_fileio(directory: fileio.Directory) -> None:
         current = current.child(part, create_mode=0o700, owner=(0, 0))
         opened.append(current)
     try:
+        for level in opened:
+            level.write("__init__.py", b"", mode=0o600, sync=False)
         for module in (fileio, errors_module):
             current.write(module.__name__.rsplit(".", 1)[-1] + ".py",
                           inspect.getsource(module).encode("utf-8"), mode=0o600, sync=False)
@@ -252,23 +302,34 @@ class Transaction(object):
         self.service = service
         self.state_dir = state_dir
         self.entries: List[Dict[str, Any]] = []
+        self.armed: Optional[Dict[str, Any]] = None
         self.data: Dict[str, bytes] = {}
         self._paths = set()
 
-    def __bool__(self) -> bool:
-        return bool(self.entries)
+    def check_no_pending(self) -> List[str]:
+        """Refuse to start while an earlier run's rollback is armed: it would later undo this run.
 
-    def check_no_pending(self) -> None:
-        """Refuse to start while an earlier run's rollback is armed: it would later undo this run."""
+        A rollback whose deadline passed more than a minute ago without running
+        (its detached process died with a reboot, or scheduling broke) is
+        carried out now, as it should have been; the returned notes say so.
+        """
+        notes = []
         for manifest in pending(self.state_dir):
-            left = int(manifest.get("deadline", 0) - _now())
+            script = os.path.join(self.state_dir, manifest.get("id", "?"), SCRIPT)
+            left = manifest.get("deadline", 0) - _now()
+            if left < -OVERDUE_GRACE and os.path.exists(script):
+                python = manifest.get("python") or sys.executable
+                subprocess.run([python, "-I", script, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+                notes.append("an earlier run's rollback (%s) was overdue by %d s and was carried out now"
+                             % (manifest.get("id"), int(-left)))
+                continue
             raise RollbackPending(
                 "a rollback armed by an earlier run (%s) is pending%s: it restores %s. Wait until it has run "
                 "(the earlier change was not confirmed by a fresh login), or confirm it on the host with "
-                "'%s %s confirm'" % (manifest.get("id"), " for %d more seconds" % left if left > 0 else "",
-                                     ", ".join(e["path"] for e in manifest.get("files", [])),
-                                     manifest.get("python", "python3"),
-                                     os.path.join(self.state_dir, manifest.get("id", "?"), SCRIPT)))
+                "'%s -I %s confirm'" % (manifest.get("id"), " for %d more seconds" % int(left) if left > 0 else "",
+                                        ", ".join(e["path"] for e in manifest.get("files", [])),
+                                        manifest.get("python", "python3"), script))
+        return notes
 
     def snapshot(self, path: str, dir_owners: Sequence[int] = (0,)) -> None:
         """Record ``path`` as it is now (content, owner, mode; or absent), once per run.
@@ -310,8 +371,15 @@ class Transaction(object):
     def arm(self, timeout: int, python: Optional[str] = None, method: Optional[str] = None) -> Dict[str, Any]:
         """Schedule the restore in ``timeout`` seconds; returns what the controller needs to confirm.
 
-        ``method``: systemd or process; by default systemd where it runs.
+        ``method``: systemd (a timer unit in /etc/systemd/system with an absolute
+        deadline and Persistent=true, enabled: a reboot before the deadline
+        still restores at boot) or process (a detached process; a reboot
+        cancels it); by default systemd where it runs. Nothing is left behind
+        when scheduling fails.
         """
+        if int(timeout) < MIN_TIMEOUT:
+            raise OpenSSHConfigError("the confirmation window must be at least %d seconds (a fresh login needs "
+                                     "time), got %s" % (MIN_TIMEOUT, timeout), "confirm_timeout")
         python = python or sys.executable or "/usr/bin/python3"
         ident = time.strftime("%Y%m%dT%H%M%S") + "-" + os.urandom(3).hex()
         unit = UNIT_PREFIX + ident
@@ -321,32 +389,57 @@ class Transaction(object):
         with states:
             states.set_own_metadata(0, 0, 0o700)
             directory = states.child(ident, create_mode=0o700, owner=(0, 0))
-        manifest = {"id": ident, "unit": unit, "deadline": deadline, "timeout": timeout, "python": python,
-                    "files": self.entries, "service": self.service, "created": _now()}
         if method is None:
-            method = "systemd" if os.path.isdir("/run/systemd/system") and shutil.which("systemd-run") else "process"
-        systemd = method == "systemd"
-        manifest["method"] = method
-        with directory:
-            for copy, data in self.data.items():
-                directory.write(copy, data, mode=0o600, sync=False)
-            _ship_fileio(directory)
-            directory.write(SCRIPT, RESTORE_SCRIPT.encode("utf-8"), mode=0o700, sync=False)
-            directory.write(MANIFEST, json.dumps(manifest).encode("utf-8"), mode=0o600)
-            script = os.path.join(directory.path, SCRIPT)
-            if systemd:
-                done = subprocess.run(["systemd-run", "--unit", unit, "--on-active=%ds" % timeout,
-                                       "--timer-property=AccuracySec=1s", "--description",
-                                       "sshsuite.openssh: undo an unconfirmed change", python, script, "run"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                if done.returncode != 0:
-                    raise OpenSSHConfigError("could not arm the rollback timer: %s"
-                                             % done.stdout.decode("utf-8", "replace").strip())
-            else:
-                with open(os.devnull, "rb") as devnull_in, open(os.devnull, "wb") as devnull_out:
-                    child = subprocess.Popen([python, script, "wait"], stdin=devnull_in, stdout=devnull_out,
-                                             stderr=devnull_out, start_new_session=True, close_fds=True)
-                manifest["pid"] = child.pid
+            method = "systemd" if os.path.isdir("/run/systemd/system") and shutil.which("systemctl") else "process"
+        manifest = {"id": ident, "unit": unit, "deadline": deadline, "timeout": timeout, "python": python,
+                    "files": self.entries, "service": self.service, "created": _now(), "method": method}
+        script = os.path.join(directory.path, SCRIPT)
+        try:
+            with directory:
+                for copy, data in self.data.items():
+                    directory.write(copy, data, mode=0o600, sync=False)
+                _ship_fileio(directory)
+                directory.write(SCRIPT, RESTORE_SCRIPT.encode("utf-8"), mode=0o700, sync=False)
                 directory.write(MANIFEST, json.dumps(manifest).encode("utf-8"), mode=0o600)
-        return {"id": ident, "deadline": deadline, "timeout": timeout, "method": manifest["method"],
-                "confirm_command": [python, script, "confirm"]}
+                if method == "systemd":
+                    _schedule_timer(unit, deadline, python, script)
+                else:
+                    with open(os.devnull, "rb") as devnull_in, open(os.devnull, "wb") as devnull_out:
+                        child = subprocess.Popen([python, "-I", script, "wait"], stdin=devnull_in,
+                                                 stdout=devnull_out, stderr=devnull_out, start_new_session=True,
+                                                 close_fds=True, cwd="/")
+                    manifest["pid"] = child.pid
+                    directory.write(MANIFEST, json.dumps(manifest).encode("utf-8"), mode=0o600)
+        except BaseException:
+            shutil.rmtree(os.path.join(self.state_dir, ident), ignore_errors=True)
+            raise
+        self.armed = {"id": ident, "deadline": deadline, "timeout": timeout, "method": method,
+                      "confirm_command": [python, "-I", script, "confirm"]}
+        return dict(self.armed)
+
+    def disarm(self) -> None:
+        """Cancel an armed rollback from inside the module (the module itself undid the change)."""
+        if getattr(self, "armed", None):
+            subprocess.run(self.armed["confirm_command"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+            self.armed = None
+
+
+def _schedule_timer(unit: str, deadline: float, python: str, script: str) -> None:
+    """A timer unit that fires at ``deadline`` (UTC), also at the next boot if the host was down then."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(deadline + 1))
+    service = ("[Unit]\nDescription=sshsuite.openssh: undo an unconfirmed change\n\n[Service]\nType=oneshot\n"
+               "ExecStart=%s -I %s run\n" % (python, script))
+    timer = ("[Unit]\nDescription=sshsuite.openssh: undo an unconfirmed change at %s\n\n[Timer]\n"
+             "OnCalendar=%s\nPersistent=true\nAccuracySec=1s\nUnit=%s.service\n\n[Install]\n"
+             "WantedBy=timers.target\n" % (when, when, unit))
+    with fileio.Directory.open(UNITS_DIR, trusted=True) as units:
+        units.write(unit + ".service", service.encode("utf-8"), mode=0o644, sync=False)
+        units.write(unit + ".timer", timer.encode("utf-8"), mode=0o644)
+    for argv in (["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--", unit + ".timer"]):
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        if done.returncode != 0:
+            with fileio.Directory.open(UNITS_DIR, trusted=True) as units:
+                units.unlink(unit + ".timer")
+                units.unlink(unit + ".service")
+            raise OpenSSHConfigError("could not arm the rollback timer (%s): %s"
+                                     % (" ".join(argv), done.stdout.decode("utf-8", "replace").strip()))

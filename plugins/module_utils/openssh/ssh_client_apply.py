@@ -53,6 +53,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     effective as eff,
     fileio,
     keepalive,
+    keygen,
     known_hosts as kh,
     render,
     values,
@@ -200,7 +201,7 @@ def _check_render(settings: Any, blocks: List[Dict[str, Any]], where_settings: s
                   problems: Problems, version: Optional[str] = None) -> None:
     settings = _server_keywords(settings or {}, where_settings, problems)
     blocks = [dict(block, settings=_server_keywords(block.get("settings"), "%s[%d].settings" % (where_blocks, i),
-                                                     problems)) if isinstance(block, Mapping) else block
+                                                    problems)) if isinstance(block, Mapping) else block
               for i, block in enumerate(blocks)]
     try:
         render.render_config("ssh", settings, blocks, version, "", settings_where=where_settings,
@@ -228,7 +229,7 @@ def precheck(params: Mapping[str, Any]) -> None:
             values.parse_duration(params["dead_peer_timeout"], "dead_peer_timeout")
         except OpenSSHConfigError as error:
             problems.append(error)
-    blocks, _ = _split_blocks(params.get("blocks"), "blocks", problems)
+    blocks, _unused = _split_blocks(params.get("blocks"), "blocks", problems)
     if params.get("mode", "file") != "none":
         _check_render(params.get("settings"), blocks, "settings", "blocks", problems)
     header = params.get("header") or ""
@@ -249,7 +250,7 @@ def precheck(params: Mapping[str, Any]) -> None:
         if name in names:
             problems.add(f"user {name} is listed twice", f"{here}.name")
         names.add(name)
-        user_blocks, _ = _split_blocks(user.get("blocks"), f"{here}.blocks", problems)
+        user_blocks, _unused = _split_blocks(user.get("blocks"), f"{here}.blocks", problems)
         if not user.get("settings") and not user_blocks:
             problems.add("nothing to manage: give settings or blocks", here)
             continue
@@ -340,7 +341,7 @@ def defaults_for(params: Mapping[str, Any], probe: Mapping[str, Any], version: s
     warnings.extend(profile_warnings)
     dead = params.get("dead_peer_timeout")
     if dead not in (None, ""):
-        alive, alive_warnings, _ = keepalive.idle_policy(None, dead, version, daemon="ssh")
+        alive, alive_warnings, _unused = keepalive.idle_policy(None, dead, version, daemon="ssh")
         warnings.extend(alive_warnings)
         defaults.update(alive)
     return defaults
@@ -453,7 +454,7 @@ def derive_destination(block: Mapping[str, Any]) -> Optional[str]:
 
 
 def _final_pass_only(block: Mapping[str, Any]) -> bool:
-    return any(name.lower() in ("canonical", "final") for name, _ in _criteria(block))
+    return any(name.lower() in ("canonical", "final") for name, _unused in _criteria(block))
 
 
 def _flatten(values_: Sequence[Any]) -> List[Any]:
@@ -530,12 +531,22 @@ def _destination_user(destination: str) -> Optional[str]:
     return destination.split("@", 1)[0] if "@" in destination else None
 
 
+#: seconds one ``ssh -G`` may take: a user's own ``Match exec`` lines run during validation
+SSH_G_TIMEOUT = 30
+
+
 def run_as_prefix(user: Optional[Mapping[str, Any]]) -> List[str]:
-    """argv prefix that runs a command as ``user`` (a pwd entry as dict), or [] for ourselves."""
+    """argv prefix that runs a command as ``user`` (a pwd entry as dict), or [] for ourselves.
+
+    The command gets a clean environment (nothing of root's or of the play's
+    ``environment:``), no way to gain privileges, and a time limit: a user's
+    ``Match exec`` runs inside ssh -G and must not hold the module.
+    """
     if not user:
         return []
-    return ["setpriv", "--reuid=%d" % user["uid"], "--regid=%d" % user["gid"], "--init-groups", "--",
-            "env", "HOME=%s" % user["home"], "USER=%s" % user["name"], "LOGNAME=%s" % user["name"]]
+    return ["setpriv", "--reuid=%d" % user["uid"], "--regid=%d" % user["gid"], "--init-groups",
+            "--no-new-privs", "--", "env", "-i", "HOME=%s" % user["home"], "USER=%s" % user["name"],
+            "LOGNAME=%s" % user["name"], "PATH=/usr/bin:/bin", "LC_ALL=C", "timeout", str(SSH_G_TIMEOUT)]
 
 
 def ssh_dump(run: Runner, config: str, destination: str, user: Optional[Mapping[str, Any]] = None
@@ -622,18 +633,18 @@ def format_report(config_name: str, report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _annotate(report: Mapping[str, Any], config: str, own: str, real_names: Mapping[str, str],
-              owners: Optional[Sequence[int]] = None) -> None:
+def _annotate(report: Mapping[str, Any], files: Sequence[str], own: str, real_names: Mapping[str, str]) -> None:
     """Name the lines of other files that set a mismatching keyword (first value wins).
 
-    ``real_names`` maps validation copies to the files they stand for;
-    ``owners``: only files of these owners are read (a user's config: the user and root).
+    ``files`` are read as root, so they are only the validation copies this
+    module wrote and the system-wide files (root's, under /etc/ssh): a
+    user's own Include lines are never followed as root. ``real_names`` maps
+    validation copies to the files they stand for.
     """
     if not report["mismatches"]:
         return
-    files = config_files.files_read(config, owners)
     for item in report["mismatches"]:
-        item["also_set_in"] = config_files.who_sets(item["keyword"], files, own, dict(real_names), owners)
+        item["also_set_in"] = config_files.who_sets(item["keyword"], files, own, dict(real_names))
 
 
 # ---------------------------------------------------------------------------
@@ -689,7 +700,7 @@ def open_user_ssh_dir(user: Mapping[str, Any], create: bool) -> Tuple[Optional[f
     belongs to the user, so it is opened by descriptor, never followed when
     it is a symlink, and everything in it is reached through that descriptor.
     """
-    with fileio.Directory.open(user["home"], trusted=False) as home:
+    with fileio.Directory.home(user["home"], user["uid"]) as home:
         existed = home.lstat(".ssh") is not None
         directory = home.child(".ssh", create_mode=USER_DIR_MODE if create else None,
                                owner=(user["uid"], user["gid"]))
@@ -704,13 +715,13 @@ def read_user_config(user: Mapping[str, Any]) -> Tuple[Optional[bytes], bool, bo
     Read with the safe reader: a symlink, a FIFO, a hard link or a file of
     another owner is refused (for this user only), never followed or copied.
     """
-    directory, _ = open_user_ssh_dir(user, create=False)
+    directory, _unused = open_user_ssh_dir(user, create=False)
     if directory is None:
         return None, False, True
     with directory:
         info = os.fstat(directory.fd)
         dir_wrong = (info.st_mode & 0o7777) != USER_DIR_MODE or info.st_uid != user["uid"]
-        data, file_info = directory.read("config", owners=(user["uid"], 0))
+        data, file_info = directory.read("config", owners=(user["uid"],))
     if data is None:
         return None, False, dir_wrong
     wrong = (file_info.st_mode & 0o7777) != USER_FILE_MODE or file_info.st_uid != user["uid"]
@@ -725,7 +736,7 @@ def write_user_config(user: Mapping[str, Any], data: Optional[bytes]) -> None:
         if data is not None:
             directory.write("config", data, user["uid"], user["gid"], USER_FILE_MODE)
         else:
-            directory.set_metadata("config", user["uid"], user["gid"], USER_FILE_MODE, owners=(user["uid"], 0))
+            directory.set_metadata("config", user["uid"], user["gid"], USER_FILE_MODE, owners=(user["uid"],))
 
 
 # ---------------------------------------------------------------------------
@@ -773,7 +784,8 @@ def _validation_files(work: fileio.PrivateDirectory, user: Mapping[str, Any], ma
 
 def _user_plan(params: Mapping[str, Any], index: int, entry: Mapping[str, Any], run: Runner, version: str,
                work: fileio.PrivateDirectory, system_config: str, system_names: Mapping[str, str],
-               destinations: Sequence[str], warnings: List[str], result: Dict[str, Any]) -> Dict[str, Any]:
+               system_files: List[str], destinations: Sequence[str], warnings: List[str],
+               result: Dict[str, Any]) -> Dict[str, Any]:
     """Render, validate and plan one user's ~/.ssh/config; raise OpenSSHConfigError for this user only."""
     user = account(entry["name"])
     problems = Problems()
@@ -804,7 +816,7 @@ def _user_plan(params: Mapping[str, Any], index: int, entry: Mapping[str, Any], 
                                  user_block_destinations, list(entry.get("destinations") or destinations),
                                  USER_MARKER, user=user)
         marked = work.file_path("user-%s.config" % user["name"])
-        _annotate(report, wrapper, marked, dict(system_names, **{marked: path}), owners=(user["uid"], 0))
+        _annotate(report, [marked] + system_files, marked, dict(system_names, **{marked: path}))
         result["validation"]["user:%s" % user["name"]] = report
         warnings.extend("user %s: %s" % (user["name"], u) for u in report["unverified"])
         if report["mismatches"] or report["errors"]:
@@ -876,7 +888,7 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
                                          block_destinations + [[]] * (len(blocks) - len(block_destinations)),
                                          destinations, SYSTEM_MARKER)
                 system_names = {system_config: params["config_path"], marked: target}
-                _annotate(report, system_config, marked, system_names, owners=(0,))
+                _annotate(report, config_files.files_read(system_config, (0,)), marked, system_names)
                 result["validation"]["system"] = report
                 warnings.extend("system: " + u for u in report["unverified"])
                 if report["mismatches"] or report["errors"]:
@@ -897,13 +909,12 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
             text, report = kh.build(entries, live.decode("utf-8", "replace") if live is not None else None,
                                     known["exclusive"], known["hash"])
             work.write("known_hosts", text.encode("utf-8"), mode=0o600)
-            rc, out, err = run(["ssh-keygen", "-l", "-f", work.file_path("known_hosts")])
+            rc, listed, detail = keygen.fingerprint_lines(run, work.file_path("known_hosts"))
             plain_lines = [line for line in split_lines(text)
                            if line.strip() and not line.lstrip().startswith(("#", "@"))]
-            listed = [line for line in split_lines(out) if line.strip()]
             if plain_lines and (rc != 0 or len(listed) != len(plain_lines)):
                 failures.append("ssh-keygen -l read %d of the %d key lines of the new %s: %s"
-                                % (len(listed), len(plain_lines), path, (err or out).strip()[:300]))
+                                % (len(listed), len(plain_lines), path, detail[:300]))
             result["known_hosts"] = dict(report, path=path)
             data = text.encode("utf-8")
             plans.append({"kind": "known_hosts", "path": path, "data": data, "live": live,
@@ -917,10 +928,11 @@ def apply(params: Mapping[str, Any], run: Runner, check_mode: bool = False, want
         # 3. per-user files: a problem stops that user only
         if params.get("users"):
             work.share()
+        system_files = config_files.files_read(system_config, (0,)) if params.get("users") else []
         for index, entry in enumerate(params.get("users") or []):
             try:
                 plans.append(_user_plan(params, index, entry, run, version, work, system_config, system_names,
-                                        destinations, warnings, result))
+                                        system_files, destinations, warnings, result))
             except (OpenSSHConfigError, OSError) as exc:
                 result["failed_users"][entry["name"]] = str(exc)
 

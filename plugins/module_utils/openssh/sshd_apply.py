@@ -33,7 +33,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     values,
     version as ver,
 )
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import check_managed_path, check_text, split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (  # noqa: F401 (ApplyFailed re-exported)
     ApplyFailed,
     OpenSSHConfigError,
@@ -62,10 +62,10 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
     allow_any_path=dict(type="bool", default=False),
     header=dict(type="str",
                 default="Managed by Ansible (sshsuite.openssh.sshd). Local changes will be overwritten."),
-    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"]),
-    host_key_rotation=dict(type="dict", default={}),
+    host_keys=dict(type="list", elements="str", default=["ed25519", "rsa"], no_log=False),
+    host_key_rotation=dict(type="dict", default={}, no_log=False),
     host_key_rsa_bits=dict(type="int", default=3072),
-    remove_host_keys=dict(type="list", elements="str", default=["auto"]),
+    remove_host_keys=dict(type="list", elements="str", default=["auto"], no_log=False),
     guard=dict(type="bool", default=True),
     guard_user=dict(type="str"),
     guard_port=dict(type="int"),
@@ -81,7 +81,9 @@ ARGUMENT_SPEC: Dict[str, Any] = dict(
 )
 
 CONNECTION_KEYS = ("user", "host", "addr", "laddr", "lport", "rdomain")
-
+#: Match criteria that make sshd -T want a whole connection (-C with laddr, lport, rdomain)
+CONNECTION_CRITERIA = frozenset({"localport", "localaddress", "rdomain"})
+CONNECTION_DEFAULTS = host.CONNECTION_DEFAULTS
 
 
 # ---------------------------------------------------------------------------
@@ -133,6 +135,10 @@ def contributed(contributions: Any, problems: Optional[Problems] = None
         own.raise_if_any()
     return settings, blocks
 
+
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*[$]?\Z", re.IGNORECASE)
+#: a unit name never starts with '-' (it would reach systemctl as an option)
+UNIT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9:_.@-]*\Z")
 
 #: the directory sshd reads its configuration from; managed paths stay inside unless allowed.
 CONFIG_ROOT = "/etc/ssh"
@@ -222,10 +228,13 @@ def precheck(params: Mapping[str, Any]) -> None:
         host.check_rotation(params.get("host_key_rotation"))
     except OpenSSHConfigError as exc:
         problems.append(exc)
-    for name in ("guard_user", "guard_address", "service"):
+    for name, pattern, what in (("guard_user", USER_NAME, "a user name"), ("guard_address", None, ""),
+                                ("service", UNIT_NAME, "a systemd unit name without suffix")):
         if params.get(name):
             try:
                 check_text(str(params[name]), name)
+                if pattern is not None and not pattern.match(str(params[name])):
+                    raise OpenSSHConfigError("%r is not %s" % (params[name], what), name)
             except OpenSSHConfigError as exc:
                 problems.append(exc)
     problems.raise_if_any()
@@ -245,7 +254,7 @@ def _ssh_connection_env() -> Optional[str]:
     if value:
         return value
     pid = os.getppid()
-    for _ in range(12):
+    for _unused in range(12):
         if pid <= 1:
             break
         try:
@@ -276,8 +285,7 @@ def derive_connection(criteria: Any, default_user: str) -> Tuple[Optional[Dict[s
     Returns (spec, reason); spec is None when no literal matching connection
     can be derived (wildcards only, a group without members ...).
     """
-    spec = {"user": default_user, "host": "localhost", "addr": "127.0.0.1",
-            "laddr": "127.0.0.1", "lport": "22"}
+    spec = dict(CONNECTION_DEFAULTS, user=default_user)
     for name, arg in render.criteria_pairs(criteria, "match"):
         key = name.lower()
         literal = _literal(arg)
@@ -379,7 +387,7 @@ def layered_settings(params: Mapping[str, Any], probe: Mapping[str, Any], versio
         idle, idle_warnings, extras = keepalive.idle_policy(
             idle_timeout, dead_peer, version, "sshd", bool(params.get("idle_shell_fallback")))
         warnings += idle_warnings
-    extra, _ = contributed(params.get("contributions"))
+    extra, _unused = contributed(params.get("contributions"))
     operator, count_warnings = keepalive.guard_count_max(params["settings"] or {}, version, "sshd")
     warnings += count_warnings
     return merge_settings(base, profile, idle, extra, operator), warnings, extras
@@ -404,7 +412,7 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     for the keywords set here, and drop-ins still apply to everything else.
     """
     include = "Include %s/*.conf" % dropin_dir.rstrip("/")
-    lines = text.splitlines()
+    lines = split_lines(text)
     position = next((i for i, line in enumerate(lines) if line.startswith("Match ")), len(lines))
     block = ["# Drop-ins fill in what this file does not set.", include, ""]
     if position and lines[position - 1].strip():
@@ -415,29 +423,16 @@ def _insert_include(text: str, dropin_dir: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: a connection that no Match block of a sane configuration names, for a "global" dump when
-#: sshd needs a whole connection (Match LocalPort, LocalAddress or RDomain without -C fails).
-PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", "addr": "192.0.2.1",
-                    "laddr": "192.0.2.2", "lport": "1"}
+def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True,
+                     global_config=None):
+    """Compare requested with effective values, globally and per Match block.
 
-
-def _dump(run: host.Runner, config: str, spec: Optional[Mapping[str, str]] = None,
-          create: bool = True) -> Dict[str, List[str]]:
-    text_spec = eff.connection_spec(**spec) if spec else None
-    rc, out, err = host.sshd_dump(run, config, text_spec, create=create)
-    if rc != 0 and spec is None and "not in connection test specification" in (err or out):
-        # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
-        # releases: the global values are then read for a connection no block names.
-        return _dump(run, config, PROBE_CONNECTION, create)
-    if rc != 0:
-        raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
-                                 % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
-    return eff.parse_dump(out)
-
-
-def _check_effective(run, config, settings, blocks, version, guard_user, files, own, names=None, create=True):
-    """Compare requested with effective values, globally and per Match block."""
-    effective = _dump(run, config, create=create)
+    ``global_config``: the same configuration without the managed Match blocks,
+    for the global values when sshd -T needs a whole connection (a block tests
+    LocalPort, LocalAddress or RDomain): a probe connection could match one of
+    the blocks and report its values as global ones.
+    """
+    effective = host.dump_effective(run, global_config or config, create=create)
     report: List[Dict[str, Any]] = []
     unverified: List[str] = []
     for m in eff.compare("sshd", settings, effective, version):
@@ -446,13 +441,17 @@ def _check_effective(run, config, settings, blocks, version, guard_user, files, 
     for index, block in enumerate(blocks):
         spec = block.get("connection")
         reason = ""
-        if not spec:
+        if spec:
+            # a block's own connection may name only what matters to it; sshd needs a whole
+            # connection as soon as any block tests LocalPort, LocalAddress or RDomain
+            spec = host.complete_connection(spec, guard_user or "root")
+        else:
             spec, reason = derive_connection(block["criteria"], guard_user or "root")
         if spec is None:
             unverified.append("match[%d]: %s" % (index, reason))
             continue
-        block_effective = _dump(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
-                                create)
+        block_effective = host.dump_effective(run, config, {k: str(v) for k, v in spec.items() if k in CONNECTION_KEYS},
+                                              create)
         for m in eff.compare("sshd", block["settings"], block_effective, version):
             report.append({"where": "match[%d] (%s)" % (index, eff.connection_spec(**spec)),
                            "keyword": m.keyword, "wanted": m.wanted, "effective": m.got,
@@ -473,13 +472,14 @@ def _format_mismatches(report: Sequence[Mapping[str, Any]]) -> str:
 
 def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: str, had_live: bool,
                    spec: Mapping[str, str], port: Optional[int], create: bool, files: Sequence[str],
-                   skip: Sequence[str], work: fileio.Directory, warnings: List[str]) -> List[str]:
+                   skip: Sequence[str], work: fileio.Directory, warnings: List[str],
+                   blocks: Sequence[Mapping[str, Any]] = ()) -> List[str]:
     """Every lockout rule of guard.py for the operator's connection, on the candidate."""
     user = spec["user"]
-    user_effective = _dump(run, validate_cfg, spec, create)
+    user_effective = host.dump_effective(run, validate_cfg, spec, create)
     keys_now = keys_then = None
     if had_live:
-        keys_then = guard.authorized_keys_present(_dump(run, params["config_path"], spec, create), user)
+        keys_then = guard.authorized_keys_present(host.dump_effective(run, params["config_path"], spec, create), user)
         if keys_then:
             keys_now = guard.authorized_keys_present(user_effective, user)
     service = host.Service(run, params.get("service"))
@@ -494,7 +494,7 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     if params["guard_auth"] == "publickey" and had_live:
         key = guard.session_key(run, user, ssh_conn[0] if ssh_conn else None,
                                 ssh_conn[1] if len(ssh_conn) > 1 else None,
-                                _dump(run, params["config_path"], spec, create))
+                                host.dump_effective(run, params["config_path"], spec, create))
     if key is None and params.get("guard_key"):
         try:
             parsed = keys.parse_public_key(params["guard_key"], "guard_key")
@@ -512,19 +512,34 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
     problems += guard.referenced_file_problems(user_effective, user, user_effective.get("hostkey", []))
     problems += guard.include_problems(files, skip)
     problems += guard.account_problems(user_effective, user)
+    problems += guard.chroot_problems(run, validate_cfg, blocks, create)
     return problems
 
 
-def file_mode(live_mode: Optional[int], wanted: int) -> int:
-    """The mode to give a managed file: ``wanted``, or the live mode when that is already stricter.
+def with_published_keys(settings: Dict[str, Any], host_keys: Sequence[str],
+                        rotation: Mapping[str, Mapping[str, Any]]) -> None:
+    """Make the HostKey list serve every key a rotation publishes (in place); withdraw stops a type.
 
-    "Stricter" means it grants nothing ``wanted`` does not (0400 and 0600 are
-    stricter than 0644; 0640 is not stricter than 0600). A mode an
-    administrator tightened is never loosened again (issue 19).
+    ``withdraw`` (for SSHFP with 8.7+ clients, which refuse a host when any
+    record of the negotiated type mismatches) serves neither the current nor
+    the new key of that type, so clients fall back to another type while the
+    DNS record is replaced; ``retire`` then serves the new key.
+
+    The list is the one the layers chose (a profile names its host keys) or,
+    when none did, the standard files of ``host_keys``; each published
+    ``ssh_host_<type>_key.next`` is added after it, so the current key stays
+    the one sshd signs the key exchange with and the new one is announced to
+    clients (UpdateHostKeys) beside it.
     """
-    if live_mode is not None and live_mode & ~wanted & 0o7777 == 0:
-        return live_mode
-    return wanted
+    key = next((k for k in settings if str(k).lower() == "hostkey"), None)
+    if key is None:
+        key = "HostKey"
+        settings[key] = [host.host_key_path(t) for t in host_keys]
+    current = _as_list(settings[key])
+    withdrawn = {host.host_key_path(t) for t, step in rotation.items() if step["phase"] == "withdraw"}
+    published = [host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    settings[key] = [path for path in current if str(path) not in withdrawn] + [
+        path for path in published if path not in current]
 
 
 def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
@@ -534,21 +549,20 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     version = probe["version"]
     warnings: List[str] = []
     result: Dict[str, Any] = {"changed": False, "version": version, "version_full": probe.get("version_full")}
-    for report in rollback.finished():
-        warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
-                        % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
-                           ", ".join(report.get("files", [])), report.get("service")))
     transaction = rollback.Transaction()
-    transaction.check_no_pending()
+    if not check_mode:
+        warnings += transaction.check_no_pending()
+        for report in rollback.finished():
+            warnings.append("an earlier run was not confirmed by a fresh login and was rolled back at %s: %s (%s)"
+                            % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.get("restored_at", 0))),
+                               ", ".join(report.get("files", [])), report.get("service")))
 
     # 1. What to write: distribution base, profile, idle policy, contributions, operator.
     settings, layer_warnings, extras = layered_settings(params, probe, version)
     warnings += layer_warnings
     result["idle"] = extras
     rotation = host.check_rotation(params.get("host_key_rotation"))
-    if not any(str(k).lower() == "hostkey" for k in settings):
-        settings["HostKey"] = [host.host_key_path(t) for t in params["host_keys"]] + [
-            host.next_key_path(t) for t, step in sorted(rotation.items()) if step["phase"] == "publish"]
+    with_published_keys(settings, params["host_keys"], rotation)
 
     # 2. Host keys: every standard key a HostKey line names must exist before
     #    sshd -t can load the candidate.
@@ -570,8 +584,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     text = render.render_config(
         "sshd", settings, [{"criteria": b["criteria"], "settings": b["settings"]} for b in blocks],
         version, params["header"], self_path=target, warnings=warnings)
+    globals_text = None
+    if any(name.lower() in CONNECTION_CRITERIA for block in blocks
+           for name, _unused in render.criteria_pairs(block["criteria"], "match")):
+        globals_text = render.render_config("sshd", settings, [], version, params["header"], self_path=target)
     if params["mode"] == "file" and params["include_dropins"]:
         text = _insert_include(text, params["dropin_dir"])
+        if globals_text is not None:
+            globals_text = _insert_include(globals_text, params["dropin_dir"])
     if params["mode"] == "dropin":
         if not config_files.main_includes(params["config_path"], target):
             raise OpenSSHConfigError(
@@ -582,7 +602,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
     live = fileio.read_file(target, owners=(0,))
     live_stat = fileio.file_stat(target)
     content_changed = live != new
-    mode_wanted = file_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
+    mode_wanted = fileio.kept_mode(live_stat.st_mode & 0o7777 if live_stat else None, int(params["config_mode"], 8))
     meta_changed = live_stat is not None and (
         (live_stat.st_mode & 0o7777) != mode_wanted or live_stat.st_uid != 0 or live_stat.st_gid != 0)
     result["mode"] = "%04o" % mode_wanted
@@ -624,6 +644,13 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             validate_cfg = config_files.validation_main(params["config_path"], replace, work)
         files = config_files.files_read(validate_cfg)
         names = {validate_cfg: params["config_path"], replace.get(target, target): target}
+        global_cfg = None
+        if globals_text is not None:
+            work.write("globals", globals_text.encode("utf-8"), mode=0o600)
+            global_cfg = work.file_path("globals")
+            if params["mode"] == "dropin":
+                global_cfg = config_files.validation_main(params["config_path"], {target: global_cfg}, work,
+                                                          "globals.validate")
 
         skip_validation = check_mode and keys_changed
         if content_changed and not skip_validation:
@@ -645,7 +672,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
         effective, report, unverified = _check_effective(
             run, validate_cfg, settings, blocks, version, guard_user, files, replace.get(target, target), names,
-            not check_mode)
+            not check_mode, global_cfg)
         result["effective"] = effective
         result["mismatches"] = report
         if unverified:
@@ -663,7 +690,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
                     "lport": str(guard_port or 22)}
             problems = guard_problems(run, params, validate_cfg, live is not None, spec, guard_port,
                                       not check_mode, files, list(replace.values()) + [validate_cfg], work,
-                                      warnings)
+                                      warnings, blocks)
             result["guard"]["problems"] = problems
             if problems:
                 raise OpenSSHConfigError(
@@ -689,7 +716,7 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             return result
 
         # 7. Install: every file recorded in the transaction first.
-        previous_effective = _dump(run, params["config_path"]) if live is not None else None
+        previous_effective = host.dump_effective(run, params["config_path"]) if live is not None else None
         if fallback_data is not None:
             transaction.snapshot(fallback["path"])
             fileio.write_file(fallback["path"], fallback_data, 0, 0, 0o644)
@@ -705,38 +732,44 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
             result["warnings"] = warnings
             return result
 
-        # 8. Reload, check that sshd serves, undo at once if it does not.
+        # 8. Arm the automatic rollback before the reload, so that even a module or a
+        #    controller that dies during the reload leaves a host that restores itself;
+        #    then reload, check that sshd serves, and undo at once if it does not.
         service = host.Service(run, params.get("service"))
         transaction.service = service.describe()
-        listeners_changed = (previous_effective is None or
-                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
-        ok, action, message = service.reload(listeners_changed)
-        result["service_action"] = action
-        serving, missing = (False, [])
-        if ok:
-            serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
-        if not ok or not serving or not service.active():
-            reason = ("%s failed: %s" % (action, message)) if not ok else (
-                "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
-            _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
-        live_effective, report, _ = _check_effective(
-            run, params["config_path"], settings, blocks, version, guard_user,
-            config_files.files_read(params["config_path"]), target)
-        result["effective"] = live_effective
-        if report:
-            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
-
-        # 9. Arm the automatic rollback; the action plugin confirms it after a fresh login.
         if params.get("confirm_timeout"):
             result["confirmation"] = transaction.arm(int(params["confirm_timeout"]))
         else:
             result["confirmation"] = {"armed": False}
+        listeners_changed = (previous_effective is None or
+                             host.listen_endpoints(previous_effective) != host.listen_endpoints(effective))
+        try:
+            ok, action, message = service.reload(listeners_changed)
+            result["service_action"] = action
+            serving, missing = (False, [])
+            if ok:
+                serving, missing = host.wait_serving(service.endpoints(effective), params["serve_timeout"])
+            if not ok or not serving or not service.active():
+                reason = ("%s failed: %s" % (action, message)) if not ok else (
+                    "sshd does not answer on %s after %s" % (", ".join(missing) or "its addresses", action))
+                _undo(transaction, service, previous_effective, params["serve_timeout"], result, reason)
+            live_effective, report, _unused = _check_effective(
+                run, params["config_path"], settings, blocks, version, guard_user,
+                config_files.files_read(params["config_path"]), target, global_config=global_cfg)
+        except ApplyFailed:
+            raise
+        except BaseException as exc:
+            _undo(transaction, service, previous_effective, params["serve_timeout"], result,
+                  "the check after the reload failed (%s)" % exc)
+        result["effective"] = live_effective
+        if report:
+            warnings.append("after reload sshd reports values other than requested:\n" + _format_mismatches(report))
         result["warnings"] = warnings
         return result
     except ApplyFailed:
         raise
     except BaseException:
-        if not check_mode and transaction:
+        if not check_mode and transaction.entries:
             transaction.undo()
         raise
     finally:
@@ -744,12 +777,14 @@ def apply(params: Mapping[str, Any], run: host.Runner, check_mode: bool = False,
 
 
 def _undo(transaction, service, previous_effective, timeout, result, reason):
-    """Put every changed file back, make sshd serve it again, and fail with the reason."""
+    """Put every changed file back, make sshd serve it again, cancel the armed rollback, fail with the reason."""
     errors = transaction.undo()
+    transaction.disarm()
+    result.pop("confirmation", None)
     ok, message = service.restart()
     serving = False
     if previous_effective is not None:
-        serving, _ = host.wait_serving(service.endpoints(previous_effective), timeout)
+        serving, _unused = host.wait_serving(service.endpoints(previous_effective), timeout)
     else:
         serving = service.active()
     result.update(rolled_back=True, serving_after_rollback=serving)

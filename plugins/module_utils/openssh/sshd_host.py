@@ -16,9 +16,10 @@ import os
 import socket
 import subprocess
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import fileio, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import effective as eff, fileio, keygen, keys
+from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.text import split_lines
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
     OpenSSHConfigError,
 )
@@ -37,7 +38,7 @@ _PRIVATE_RUN_FAILED = 97
 #: sh script: a private tmpfs on /run with an empty privilege separation directory, then sshd.
 _PRIVATE_RUN = ('mount -t tmpfs -o mode=0755,size=1m sshsuite-run /run 2>/dev/null || exit %d; '
                 'mkdir -m 0755 %s || exit %d; exec "$0" "$@"' % (_PRIVATE_RUN_FAILED, PRIVSEP_DIR,
-                                                                  _PRIVATE_RUN_FAILED))
+                                                                 _PRIVATE_RUN_FAILED))
 _private_run_works: Optional[bool] = None
 
 
@@ -50,7 +51,7 @@ def _private_run_available() -> bool:
     if _private_run_works is None:
         try:
             done = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                                   _PRIVATE_RUN, "/bin/true"], capture_output=True, timeout=10)
+                                   _PRIVATE_RUN, "/bin/true"], capture_output=True, timeout=10, check=False)
             _private_run_works = done.returncode == 0
         except (OSError, subprocess.SubprocessError):  # no unshare binary
             _private_run_works = False
@@ -97,6 +98,38 @@ def sshd_dump(run: Runner, config: str, spec: Optional[str] = None,
     return run(sshd_argv(argv, sshd, create))
 
 
+#: what a derived or partial Match connection spec uses for what it does not name
+CONNECTION_DEFAULTS = {"host": "localhost", "addr": "127.0.0.1", "laddr": "127.0.0.1", "lport": "22"}
+
+
+def complete_connection(spec: Mapping[str, Any], default_user: str) -> Dict[str, str]:
+    """A block's own ``connection``, with CONNECTION_DEFAULTS for what it does not name."""
+    complete = dict(CONNECTION_DEFAULTS, user=default_user)
+    complete.update({str(k): str(v) for k, v in spec.items()})
+    return complete
+
+
+#: a connection that no Match block of a sane configuration names, for a "global" dump when
+#: sshd needs a whole connection (Match LocalPort, LocalAddress or RDomain without -C fails).
+PROBE_CONNECTION = {"user": "sshsuite-probe", "host": "sshsuite-probe.invalid", "addr": "192.0.2.1",
+                    "laddr": "192.0.2.2", "lport": "1"}
+
+
+def dump_effective(run: Runner, config: str, spec: Optional[Mapping[str, str]] = None,
+                   create: bool = True, sshd: str = SSHD) -> Dict[str, List[str]]:
+    """``sshd -T`` (with ``-C`` for ``spec``) of ``config``, parsed; the one way the collection asks."""
+    text_spec = eff.connection_spec(**spec) if spec else None
+    rc, out, err = sshd_dump(run, config, text_spec, sshd=sshd, create=create)
+    if rc != 0 and spec is None and "not in connection test specification" in (err or out):
+        # 'Match LocalPort' (LocalAddress, RDomain) makes sshd -T without -C fail on some
+        # releases: the global values are then read for a connection no block names.
+        return dump_effective(run, config, PROBE_CONNECTION, create, sshd)
+    if rc != 0:
+        raise OpenSSHConfigError("sshd -T -f %s%s failed: %s"
+                                 % (config, (" -C " + text_spec) if text_spec else "", (err or out).strip()))
+    return eff.parse_dump(out)
+
+
 # ---------------------------------------------------------------------------
 # Listening and serving
 # ---------------------------------------------------------------------------
@@ -107,9 +140,9 @@ def listen_endpoints(effective: Dict[str, List[str]]) -> List[Tuple[str, int]]:
     for item in effective.get("listenaddress", []):
         text = item.split()[0]
         if text.startswith("["):
-            host, _, port = text[1:].partition("]:")
+            host, _unused, port = text[1:].partition("]:")
         else:
-            host, _, port = text.rpartition(":")
+            host, _unused, port = text.rpartition(":")
         try:
             result.append((host, int(port)))
         except ValueError:
@@ -120,7 +153,7 @@ def listen_endpoints(effective: Dict[str, List[str]]) -> List[Tuple[str, int]]:
 
 
 def listening_ports(effective: Dict[str, List[str]]) -> set:
-    return {port for _, port in listen_endpoints(effective)}
+    return {port for _unused, port in listen_endpoints(effective)}
 
 
 def banner_on(address: str, port: int, timeout: float = 2.0) -> Optional[str]:
@@ -170,8 +203,8 @@ class Service:
     def _detect_name(self) -> str:
         if self.systemd:
             for candidate in ("ssh", "sshd"):
-                rc, out, _ = self.run(["systemctl", "show", "-p", "LoadState", "--value",
-                                       candidate + ".service"])
+                rc, out, _unused = self.run(["systemctl", "show", "-p", "LoadState", "--value",
+                                             candidate + ".service"])
                 if rc == 0 and out.strip() == "loaded":
                     return candidate
         return "ssh"
@@ -183,18 +216,18 @@ class Service:
     def socket_activated(self) -> bool:
         if not self.systemd:
             return False
-        rc, out, _ = self.run(["systemctl", "is-active", self.name + ".socket"])
+        rc, out, _unused = self.run(["systemctl", "is-active", self.name + ".socket"])
         return out.strip() == "active"
 
     def socket_endpoints(self) -> List[Tuple[str, int]]:
         """(address, port) the socket unit listens on: under socket activation
         they, not sshd_config's Port/ListenAddress, decide where sshd answers."""
-        rc, out, _ = self.run(["systemctl", "show", "-p", "Listen", "--value", self.name + ".socket"])
+        rc, out, _unused = self.run(["systemctl", "show", "-p", "Listen", "--value", self.name + ".socket"])
         endpoints = []
         for item in out.split():
             if item.startswith("(") or ":" not in item:
                 continue
-            address, _, port = item.rpartition(":")
+            address, _unused, port = item.rpartition(":")
             address = address.strip("[]") or "0.0.0.0"
             try:
                 endpoints.append((address, int(port)))
@@ -211,7 +244,7 @@ class Service:
         if self.systemd:
             if self.socket_activated():
                 return True
-            rc, out, _ = self.run(["systemctl", "is-active", self.name + ".service"])
+            rc, out, _unused = self.run(["systemctl", "is-active", self.name + ".service"])
             return out.strip() in ("active", "reloading")
         return self._pid() is not None
 
@@ -272,47 +305,63 @@ class Service:
 # Host keys
 # ---------------------------------------------------------------------------
 
-HOST_KEY_TYPES = {
-    "ed25519": ["-t", "ed25519"],
-    "rsa": ["-t", "rsa"],
-    "ecdsa": ["-t", "ecdsa", "-b", "256"],
-}
+HOST_KEY_TYPES = keygen.HOST_KEY_TYPES
 
 
 def host_key_path(key_type: str, directory: str = "/etc/ssh") -> str:
     return os.path.join(directory, "ssh_host_%s_key" % key_type)
 
 
-def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, object]]:
-    """bits, fingerprint and type of an existing key, or None when there is no key.
+def _read_key_text(path: str) -> Optional[str]:
+    data = fileio.read_file(path, owners=(0,))
+    if data is None:
+        return None
+    return data.decode("ascii", "replace")
 
-    The public half comes from ``path.pub``; when that is missing it is
-    derived with ``ssh-keygen -y`` and written next to the key only when
-    ``write_pub`` (never in check mode).
+
+def load_public_key(path: str, run: Runner, agent: bool = False) -> Tuple[Optional[keys.PublicKey], List[str]]:
+    """The public key sshd serves from the HostKey file ``path`` (None: no such file) and warnings."""
+    warnings: List[str] = []
+    private = _read_key_text(path)
+    pub_text = _read_key_text(path + ".pub")
+    pub = keys.parse_public_key(split_lines(pub_text)[0], path + ".pub") \
+        if pub_text and pub_text.strip() else None
+    if private is None:
+        if agent and pub is not None:
+            return pub, warnings
+        return None, warnings
+    key = keys.public_key_from_private(private, path)
+    if key is None:
+        key = keys.parse_public_key(keygen.public_of(run, path), path)
+    if pub is not None and pub.blob != key.blob:
+        warnings.append("%s.pub does not match the private key %s; sshd serves the private key's public half "
+                        "(%s), which the records describe; fix or remove the .pub file"
+                        % (path, path, key.fingerprint))
+    return key, warnings
+
+
+def key_info(run: Runner, path: str, write_pub: bool) -> Optional[Dict[str, object]]:
+    """bits, fingerprint and type of an existing host key, or None when there is no key.
+
+    The key is what sshd serves (load_public_key: the private key's public
+    half). A missing ``.pub`` is written beside it only when ``write_pub``
+    (never in check mode).
     """
     if fileio.file_stat(path) is None:
         return None
     try:
-        pub = fileio.read_file(path + ".pub")
-    except fileio.FileRefused as exc:
+        key, _unused = load_public_key(path, run)
+    except (OpenSSHConfigError, OSError) as exc:
         return {"path": path, "error": str(exc)}
-    if pub is None:
-        rc, out, _ = run(["ssh-keygen", "-y", "-f", path])
-        if rc != 0:
-            return {"path": path, "error": "cannot read the private key"}
-        pub = out.encode("ascii", "replace")
-        if write_pub:
-            fileio.write_file(path + ".pub", pub, 0, 0, 0o644)
-    # Parsed in-process with the collection's key parser: no ssh-keygen per key.
-    try:
-        key = keys.parse_public_key(pub.decode("ascii", "replace").strip(), path + ".pub")
-    except OpenSSHConfigError as exc:
-        return {"path": path, "error": str(exc)}
+    if key is None:
+        return None
+    if write_pub and fileio.file_stat(path + ".pub") is None:
+        fileio.write_file(path + ".pub", (key.text() + "\n").encode("ascii"), 0, 0, 0o644)
     return {"path": path, "bits": key.bits, "fingerprint": keys.fingerprint_sha256(key.blob),
             "type": key.type_name}
 
 
-ROTATION_PHASES = ("publish", "retire")
+ROTATION_PHASES = ("publish", "withdraw", "retire")
 NEXT_SUFFIX = ".next"
 
 
@@ -321,7 +370,7 @@ def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str,
     if rotation in (None, ""):
         return {}
     if not isinstance(rotation, dict):
-        raise OpenSSHConfigError("a mapping of key type to {phase, bits}", where)
+        raise OpenSSHConfigError("a mapping of key type to phase and bits", where)
     checked: Dict[str, Dict[str, Any]] = {}
     for key_type, item in rotation.items():
         here = "%s.%s" % (where, key_type)
@@ -330,10 +379,11 @@ def check_rotation(rotation: Any, where: str = "host_key_rotation") -> Dict[str,
                                      % (key_type, ", ".join(sorted(HOST_KEY_TYPES))), here)
         item = item or {}
         if not isinstance(item, dict) or set(item) - {"phase", "bits"}:
-            raise OpenSSHConfigError("takes phase (publish or retire) and, for rsa, bits", here)
+            raise OpenSSHConfigError("takes phase (publish, withdraw or retire) and, for rsa, bits", here)
         phase = item.get("phase", "publish")
         if phase not in ROTATION_PHASES:
-            raise OpenSSHConfigError("phase must be publish or retire, got %r" % (phase,), here + ".phase")
+            raise OpenSSHConfigError("phase must be publish, withdraw or retire, got %r" % (phase,),
+                                     here + ".phase")
         bits = item.get("bits")
         if bits is not None and (key_type != "rsa" or not isinstance(bits, int) or bits < 3072 or bits > 16384):
             raise OpenSSHConfigError("bits is for rsa keys only, 3072 to 16384", here + ".bits")
@@ -358,9 +408,12 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
 
     Rotation (opt-in, issue 19), per key type: ``publish`` generates the new
     key beside the current one (``ssh_host_<type>_key.next``) and sshd serves
-    both, so clients (UpdateHostKeys), SSHFP records and host certificates can
-    learn it; ``retire`` renames it over the current key, which then is the
-    only one served. Each phase changes nothing when run again.
+    both, so clients (UpdateHostKeys) and host certificates can learn it;
+    ``withdraw`` also generates it but serves neither key of the type (the
+    safe step for SSHFP with 8.7+ clients: they fall back to another type
+    while the record is replaced); ``retire`` renames it over the current
+    key, which then is the only one served. Each phase changes nothing when
+    run again.
     """
     rotation = rotation or {}
     infos: List[Dict] = []
@@ -380,23 +433,27 @@ def plan_host_keys(run: Runner, wanted: Sequence[str], rsa_bits: int, remove: Se
             warnings.append("%s has %d bits, fewer than %d; it is kept (a new key changes the "
                             "fingerprint users trust): rotate it deliberately"
                             % (path, info["bits"], rsa_bits))
-        for file_path, mode in ((path, 0o600), (path + ".pub", 0o644)):
+        for file_path, wanted in ((path, 0o600), (path + ".pub", 0o644)):
             st = fileio.file_stat(file_path)
             if st is None:
                 if file_path.endswith(".pub"):
                     actions.append({"pub": path})
-            elif (st.st_mode & 0o7777) != mode or st.st_uid != 0:
+                continue
+            # root:root and the wanted mode, but a stricter mode is kept (issue 19)
+            mode = fileio.kept_mode(st.st_mode & 0o7777, wanted)
+            if (st.st_mode & 0o7777) != mode or st.st_uid != 0 or st.st_gid != 0:
                 actions.append({"fix": file_path, "mode": mode})
         infos.append(info)
     for key_type, step in sorted(rotation.items()):
         path, upcoming = host_key_path(key_type, directory), next_key_path(key_type, directory)
         present = fileio.file_stat(upcoming) is not None
-        if step["phase"] == "publish":
+        if step["phase"] in ("publish", "withdraw"):
             if not present:
                 actions.append({"generate": key_type, "path": upcoming, "bits": step.get("bits")})
-                infos.append({"path": upcoming, "type": key_type, "generated": True, "rotation": "published"})
+                infos.append({"path": upcoming, "type": key_type, "generated": True,
+                              "rotation": step["phase"] + "ed"})
             else:
-                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation="published"))
+                infos.append(dict(key_info(run, upcoming, write_pub=False) or {}, rotation=step["phase"] + "ed"))
         elif present:
             actions.append({"promote": path, "next": upcoming})
     for key_type in remove:
@@ -416,12 +473,7 @@ def apply_host_keys(run: Runner, actions: Sequence[Dict[str, Any]], rsa_bits: in
             if transaction is not None:
                 transaction.snapshot(path)
                 transaction.snapshot(path + ".pub")
-            argv = ["ssh-keygen", "-q", "-N", "", "-C", "", "-f", path] + HOST_KEY_TYPES[action["generate"]]
-            if action["generate"] == "rsa":
-                argv += ["-b", str(action.get("bits") or rsa_bits)]
-            rc, _, err = run(argv)
-            if rc != 0:
-                raise OpenSSHConfigError("ssh-keygen failed for %s: %s" % (path, err.strip()), "host_keys")
+            keygen.generate_host_key(run, path, action["generate"], action.get("bits") or rsa_bits)
             for index, info in enumerate(infos):
                 if info.get("path") == path:
                     infos[index] = dict(key_info(run, path, write_pub=True) or {}, generated=True)

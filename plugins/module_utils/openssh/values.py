@@ -499,10 +499,10 @@ def _render_ipqos(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
     if not 1 <= len(words) <= 2:
         raise OpenSSHConfigError("IPQoS takes one or two values (interactive [bulk])", where)
     pairs = [_ipqos_word(w, where) for w in words]
-    printed = [p for _, p in pairs]
+    printed = [p for _unused, p in pairs]
     if len(printed) == 1:
         printed.append(printed[0])
-    return " ".join(r for r, _ in pairs), " ".join(printed)
+    return " ".join(r for r, _unused in pairs), " ".join(printed)
 
 
 def _render_channel_timeout(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
@@ -523,7 +523,7 @@ def _render_setenv(keyword: Any, value: Any, where: str) -> Tuple[str, str]:
     text = _scalar(value, where)
     if "=" not in text:
         raise OpenSSHConfigError(f"{text!r}: expected NAME=VALUE", where)
-    name, _ = text.split("=", 1)
+    name, _unused = text.split("=", 1)
     if not _ENV_NAME_RE.match(name):
         raise OpenSSHConfigError(f"{name!r} is not an environment variable name", where)
     return quote_word(text, where), text
@@ -730,7 +730,7 @@ def _items(keyword: Any, value: Any, where: str) -> List[Tuple[Any, str]]:
         if keyword.multi == "comma" and keyword.value != "algorithms":
             return [(word.strip(), where) for word in value.split(",")]
     if keyword.value == "subsystem" and isinstance(value, str):
-        name, _, command = value.strip().partition(" ")
+        name, _unused, command = value.strip().partition(" ")
         return [((name, command), where)]
     return [(value, where)]
 
@@ -753,11 +753,11 @@ def _render_and_print(keyword: Any, value: Any, where: str, version: Optional[st
     for item, item_where in _items(keyword, value, where):
         if keyword.value == "subsystem":
             if isinstance(item, str) and " " in item.strip():
-                name, _, command = item.strip().partition(" ")
+                name, _unused, command = item.strip().partition(" ")
                 item = (name, command)
             if not isinstance(item, tuple):
                 raise OpenSSHConfigError(
-                    "Subsystem expects a mapping of name to command (e.g. {sftp: internal-sftp}) "
+                    "Subsystem expects a mapping of name to command (e.g. sftp: internal-sftp) "
                     "or 'NAME COMMAND' lines",
                     item_where,
                 )
@@ -776,7 +776,7 @@ def render_value(keyword: Any, value: Any, where: str, version: Optional[str] = 
     strictest rules apply.
     """
     pairs = _render_and_print(keyword, value, where, version)
-    written = [w for w, _ in pairs]
+    written = [w for w, _unused in pairs]
     if keyword.value == "subsystem" or keyword.multi == "repeat":
         lines = written
     elif keyword.multi == "comma":
@@ -848,7 +848,7 @@ def normalise(keyword: Any, value: Any, version: Optional[str] = None) -> List[s
     pairs = _render_and_print(keyword, value, where, version)
     daemon = keyword.daemon
     key = keyword.key
-    printed = [_special(daemon, key, p, version) for _, p in pairs]
+    printed = [_special(daemon, key, p, version) for _unused, p in pairs]
     if keyword.value == "subsystem" or keyword.multi == "repeat":
         return printed
     if keyword.multi == "comma":

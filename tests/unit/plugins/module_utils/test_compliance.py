@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
@@ -411,7 +411,7 @@ def test_file_modes_are_judged_like_cis_and_ssg():
              _file("/home/alice/.ssh/authorized_keys", "authorized_keys", 0o664, uid=1000, user_uid=1000)]
     got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
     assert got["sshd-config-permissions"].status == compliance.FAIL
-    assert "/etc/ssh/sshd_config (root, 0644)" in got["sshd-config-permissions"].reason
+    assert "/etc/ssh/sshd_config (root:root, 0644)" in got["sshd-config-permissions"].reason
     assert got["sshd-private-host-key-permissions"].status == compliance.PASS
     assert got["sshd-public-host-key-permissions"].status == compliance.PASS
     assert got["sshd-authorized-keys-permissions"].status == compliance.FAIL
@@ -419,6 +419,24 @@ def test_file_modes_are_judged_like_cis_and_ssg():
     files[4]["mode"] = 0o600
     got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
     assert got["sshd-config-permissions"].status == compliance.PASS
+    assert got["sshd-authorized-keys-permissions"].status == compliance.PASS
+
+
+def test_files_of_sshd_must_belong_to_group_root():
+    """The SCAP Security Guide checks the group apart from the owner (file_groupowner_sshd_config)."""
+    files = [_file("/etc/ssh/sshd_config", "config", 0o600),
+             _file("/etc/ssh/ssh_host_rsa_key", "host_key", 0o640),
+             _file("/etc/ssh/ssh_host_rsa_key.pub", "host_key_pub", 0o644),
+             _file("/home/alice/.ssh/authorized_keys", "authorized_keys", 0o600, uid=1000, user_uid=1000)]
+    files[0].update(gid=4, group="adm")
+    files[1].update(gid=101, group="ssh_keys")  # the one group a private host key may have (0640)
+    files[2].update(gid=4, group="adm")
+    files[3].update(gid=1000, group="alice")  # a user's own group is fine
+    got = by_id(compliance.evaluate(dump("modern", "9.2"), "9.2", probe("9.2"), files=files))
+    assert got["sshd-config-permissions"].status == compliance.FAIL
+    assert "/etc/ssh/sshd_config (root:adm, 0600)" in got["sshd-config-permissions"].reason
+    assert got["sshd-private-host-key-permissions"].status == compliance.PASS
+    assert got["sshd-public-host-key-permissions"].status == compliance.FAIL
     assert got["sshd-authorized-keys-permissions"].status == compliance.PASS
 
 

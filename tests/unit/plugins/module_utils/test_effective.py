@@ -128,7 +128,7 @@ def test_managed_ssh_file_is_what_ssh_uses(version):
     found = effective.compare("ssh", ssh_requested(), dump("ssh_G", f"managed-{version}.txt"), version,
                               skipped=skipped)
     assert found == [], effective.format_diff(found)
-    assert sorted(name for name, _ in skipped) == ["ControlPath", "IdentityFile", "UserKnownHostsFile"]
+    assert sorted(name for name, _unused in skipped) == ["ControlPath", "IdentityFile", "UserKnownHostsFile"]
 
 
 def sweep_cases():
@@ -183,7 +183,7 @@ KEX = ("sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@l
 
 
 def one(name, value, printed, version="9.2", daemon="sshd"):
-    found = effective.compare(daemon, {name: value}, {k: v for k, v in printed.items()}, version)
+    found = effective.compare(daemon, {name: value}, dict(printed), version)
     return found[0].reason if found else None
 
 
@@ -343,7 +343,7 @@ SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/ss
 def test_live_round_trip_on_the_controller(tmp_path):
     from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.version import parse_version
 
-    banner = subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr
+    banner = subprocess.run(["ssh", "-V"], capture_output=True, text=True, check=False).stderr
     version = parse_version(banner)[0]
     key = tmp_path / "host_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
@@ -357,7 +357,7 @@ def test_live_round_trip_on_the_controller(tmp_path):
     config.write_text(render.render_config("sshd", requested, [{"criteria": {"User": "alice"}, "settings": block}],
                                            version, "test"))
     spec = effective.connection_spec(user="alice", host="client.example", addr="192.0.2.7")
-    done = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config), "-C", spec], SSHD), capture_output=True, text=True)
+    done = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config), "-C", spec], SSHD), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     wanted = dict(requested, **block)
     found = effective.compare("sshd", wanted, effective.parse_dump(done.stdout), version)

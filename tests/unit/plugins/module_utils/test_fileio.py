@@ -146,3 +146,41 @@ def test_private_directory_is_root_only_and_shared_read_only(tmp_path):
     finally:
         private.close()
     assert not os.path.exists(private.path)
+
+
+@needs_root
+def test_a_home_below_a_directory_someone_else_can_write_is_refused(tmp_path):
+    """Review finding: whoever can write a parent of a home could point that home at /root."""
+    parent = tmp_path / "homes"
+    parent.mkdir()
+    (parent / "alice").mkdir()
+    os.chown(parent / "alice", 65534, 65534)
+    with Directory.home(str(parent / "alice"), 65534) as home:
+        assert home.path == str(parent / "alice")
+    os.chmod(parent, 0o777)
+    with pytest.raises(FileRefused, match="not root's alone"):
+        Directory.home(str(parent / "alice"), 65534)
+    os.chmod(parent, 0o755)
+    os.chown(parent, 65534, 65534)
+    with pytest.raises(FileRefused, match="not root's alone"):
+        Directory.home(str(parent / "alice"), 65534)
+
+
+@needs_root
+def test_a_device_node_is_refused_without_being_opened(tmp_path):
+    os.mknod(tmp_path / "null", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    with Directory.open(str(tmp_path), trusted=False) as directory:
+        with pytest.raises(FileRefused, match="not a regular file"):
+            directory.read("null")
+
+
+@pytest.mark.parametrize("live,wanted,expected", [
+    (None, 0o600, 0o600),      # a new file gets the wanted mode
+    (0o644, 0o600, 0o600),     # Debian's sshd_config is tightened
+    (0o640, 0o600, 0o600),     # group read is not stricter than 0600
+    (0o400, 0o600, 0o400),     # an administrator's stricter mode is kept
+    (0o600, 0o644, 0o600),     # a public key at 0600 stays so
+    (0o4600, 0o600, 0o600),    # set-id bits are never kept
+])
+def test_kept_mode_keeps_a_stricter_mode_and_never_loosens(live, wanted, expected):
+    assert fileio.kept_mode(live, wanted) == expected

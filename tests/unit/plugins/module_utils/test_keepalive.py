@@ -90,20 +90,20 @@ def test_nothing_requested_sets_nothing():
 
 
 def test_probe_count():
-    settings, _, extras = keepalive.idle_policy(None, "10m", "10.0", probe_count=1)
+    settings, _unused, extras = keepalive.idle_policy(None, "10m", "10.0", probe_count=1)
     assert settings["ClientAliveCountMax"] == 1 and settings["ClientAliveInterval"] == 300
     assert extras["dead_peer_bound"] == 600
 
 
 @pytest.mark.parametrize("version", RELEASES)
 def test_count_zero_is_translated_with_a_warning(version):
-    settings, warnings, _ = keepalive.idle_policy(None, "5m", version, probe_count=0)
+    settings, warnings, _unused = keepalive.idle_policy(None, "5m", version, probe_count=0)
     assert settings["ClientAliveCountMax"] == 1
     assert len(warnings) == 1 and "never disconnected" in warnings[0] and "8.2" in warnings[0]
 
 
 def test_count_zero_before_8_2_keeps_its_old_meaning():
-    settings, warnings, _ = keepalive.idle_policy(None, "5m", "7.9", probe_count=0)
+    settings, warnings, _unused = keepalive.idle_policy(None, "5m", "7.9", probe_count=0)
     assert warnings == []
     # interval x (0 + 1): the first unanswered probe drops the peer
     assert settings == {"ClientAliveInterval": 300, "ClientAliveCountMax": 0, "TCPKeepAlive": False}
@@ -181,13 +181,13 @@ def test_shell_fallback():
 def test_tmout_script_is_valid_shell(tmp_path):
     path = tmp_path / "tmout.sh"
     path.write_text(keepalive.tmout_script(300))
-    assert subprocess.run(["sh", "-n", str(path)]).returncode == 0
+    assert subprocess.run(["sh", "-n", str(path)], check=False).returncode == 0
     out = subprocess.run(["sh", "-c", f". {path}; echo ${{TMOUT:-unset}}"],
                          env={"SSH_CONNECTION": "1 2 3 4", "PATH": os.environ.get("PATH", "")},
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert out.stdout.strip() == "300"
     out = subprocess.run(["sh", "-c", f". {path}; echo ${{TMOUT:-unset}}"],
-                         env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True)
+                         env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, check=False)
     assert out.stdout.strip() == "unset"
 
 
@@ -204,13 +204,13 @@ def test_client_uses_server_alive():
 
 
 def test_client_idle_timeout_is_a_server_matter():
-    settings, warnings, _ = keepalive.idle_policy("10m", None, "10.0", daemon="ssh")
+    settings, warnings, _unused = keepalive.idle_policy("10m", None, "10.0", daemon="ssh")
     assert settings == {}
     assert "server policy" in warnings[0]
 
 
 def test_client_count_zero():
-    settings, warnings, _ = keepalive.idle_policy(None, "2m", "9.2", daemon="ssh", probe_count=0)
+    settings, warnings, _unused = keepalive.idle_policy(None, "2m", "9.2", daemon="ssh", probe_count=0)
     assert settings["ServerAliveCountMax"] == 1
     assert "ServerAliveCountMax 0" in warnings[0]
 
@@ -224,7 +224,7 @@ def test_client_count_zero():
 def test_renders(version):
     if version != "8.4" and not _values_accept_session_wildcard():
         pytest.xfail("values.py rejects the channel type 'session:*' that sshd 9.2+ needs")
-    settings, _, _ = keepalive.idle_policy("15m", "5m", version)
+    settings, _unused, _unused = keepalive.idle_policy("15m", "5m", version)
     text = render.render_config("sshd", settings, [], version, "test")
     assert "TCPKeepAlive no" in text
     if version != "8.4":
@@ -236,17 +236,17 @@ def test_renders(version):
 @needs_session_wildcard
 @pytest.mark.skipif(SSHD is None or SSH_KEYGEN is None, reason="no sshd/ssh-keygen on this machine")
 def test_local_sshd_prints_what_was_asked(tmp_path):
-    out = subprocess.run([SSHD, "-V"], capture_output=True, text=True)
+    out = subprocess.run([SSHD, "-V"], capture_output=True, text=True, check=False)
     line = (out.stderr or out.stdout).strip()
     if "OpenSSH_9.2" not in line:
         pytest.skip(f"expects the lab controller's 9.2, found {line!r}")
     key = tmp_path / "host_ed25519"
     subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    settings, _, _ = keepalive.idle_policy("15m", "5m", "9.2")
+    settings, _unused, _unused = keepalive.idle_policy("15m", "5m", "9.2")
     settings.update({"HostKey": [str(key)], "PidFile": str(tmp_path / "pid")})
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, [], "9.2", "test"))
-    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True)
+    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True, check=False)
     assert dump.returncode == 0, dump.stderr
     lines = set(dump.stdout.splitlines())
     assert {"clientaliveinterval 37", "clientalivecountmax 3", "tcpkeepalive no",

@@ -205,7 +205,7 @@ def test_rsa_policy(generated):
 
 
 def test_comment_with_blanks_and_tabs(generated):
-    type_name, data, _ = generated["ed25519"].split(" ", 2)
+    type_name, data, _unused = generated["ed25519"].split(" ", 2)
     key = keys.parse_public_key("  %s\t%s   Alice  Example <a@example.org>  \n" % (type_name, data))
     assert key.comment == "Alice  Example <a@example.org>"
     assert key.text() == "%s %s Alice  Example <a@example.org>" % (type_name, data)
@@ -222,7 +222,7 @@ def test_comment_with_blanks_and_tabs(generated):
     (lambda t, d: "%s %s\x00" % (t, d), "control character"),
 ])
 def test_malformed_keys(generated, mutate, message):
-    type_name, data, _ = generated["ed25519"].split(" ", 2)
+    type_name, data, _unused = generated["ed25519"].split(" ", 2)
     with pytest.raises(OpenSSHConfigError, match=message):
         keys.parse_public_key(mutate(type_name, data), "users[3].keys[1]")
 
@@ -529,7 +529,7 @@ def test_blob_of_line_and_comment_lines(generated):
         assert keys.blob_of_line(line) is None
     assert keys.is_comment_line("\t# x") and not keys.is_comment_line(generated["ed25519"])
     texts = list(keys.iter_key_texts("# c\n\n%s\n%s\n" % (generated["ed25519"], generated["rsa2048"])))
-    assert [number for number, _ in texts] == [3, 4]
+    assert [number for number, _unused in texts] == [3, 4]
 
 
 def test_option_specs_cover_the_man_page():

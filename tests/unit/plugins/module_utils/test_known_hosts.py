@@ -63,13 +63,13 @@ def test_plain_entries_with_port_marker_and_revoked():
 
 
 def test_entry_comment_is_written():
-    text, _ = build([{"hosts": ["a"], "keys": [WEB], "comment": "rotated 2025"}], exclusive=True)
+    text, _unused = build([{"hosts": ["a"], "keys": [WEB], "comment": "rotated 2025"}], exclusive=True)
     assert text.splitlines()[1] == "a " + WEB + " rotated 2025"
 
 
 def test_hashing_is_stable_across_runs():
     data = [{"hosts": ["web1", "192.0.2.1", "*.lab"], "keys": [WEB]}]
-    first, _ = build(data, exclusive=True, hashed=True)
+    first, _unused = build(data, exclusive=True, hashed=True)
     lines = first.splitlines()[1:]
     assert len(lines) == 3
     assert lines[0].startswith("|1|") and kh.hashed_matches(lines[0].split()[0], "web1")
@@ -104,17 +104,17 @@ def test_additive_replaces_a_stale_key_of_a_managed_name():
 
 def test_additive_leaves_marker_and_wildcard_lines_alone():
     existing = "@cert-authority *.lab " + CA + "\n*.lab " + OTHER + "\n"
-    text, _ = build([{"hosts": ["web1.lab"], "keys": [WEB]}], existing)
+    text, _unused = build([{"hosts": ["web1.lab"], "keys": [WEB]}], existing)
     assert text == existing + "web1.lab " + WEB + "\n"
 
 
 def test_absent_entries():
     existing = "web1,web2 " + WEB + "\nweb3 " + OTHER + "\n@revoked * " + CA + "\n"
-    text, _ = build([{"hosts": ["web2"], "state": "absent"}], existing)
+    text, _unused = build([{"hosts": ["web2"], "state": "absent"}], existing)
     assert text.splitlines()[0] == "web1 " + WEB
-    text, _ = build([{"keys": [OTHER], "state": "absent"}], existing)
+    text, _unused = build([{"keys": [OTHER], "state": "absent"}], existing)
     assert "web3" not in text and "web1,web2" in text
-    text, _ = build([{"keys": [CA], "marker": "revoked", "state": "absent"}], existing)
+    text, _unused = build([{"keys": [CA], "marker": "revoked", "state": "absent"}], existing)
     assert "@revoked" not in text
 
 
@@ -129,7 +129,7 @@ def test_parse_line_and_file():
     assert line.marker == "cert-authority" and line.hosts == ["*.lab", "!x.lab"]
     assert line.key.comment == "my ca"
     parsed = kh.parse_file("# c\n\nbroken line\nweb " + WEB + "\n")
-    assert [p is None for _, p in parsed] == [True, True, True, False]
+    assert [p is None for _unused, p in parsed] == [True, True, True, False]
     with pytest.raises(OpenSSHConfigError, match="unknown marker"):
         kh.parse_line("@trusted * " + CA)
 
@@ -177,14 +177,14 @@ def test_certificates_are_refused_as_host_keys():
 def test_ssh_keygen_finds_what_was_written(tmp_path):
     subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host")], check=True)
     key = (tmp_path / "host.pub").read_text()
-    text, _ = build([{"hosts": ["Web1", "192.0.2.1"], "keys": [key]},
-                     {"hosts": ["web2"], "port": 2222, "keys": [key]}], exclusive=True, hashed=True)
+    text, _unused = build([{"hosts": ["Web1", "192.0.2.1"], "keys": [key]},
+                           {"hosts": ["web2"], "port": 2222, "keys": [key]}], exclusive=True, hashed=True)
     path = tmp_path / "known_hosts"
     path.write_text(text)
     for name in ("web1", "192.0.2.1", "[web2]:2222"):
-        found = subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True)
+        found = subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True, check=False)
         assert found.returncode == 0 and "found" in found.stdout, name
-    missing = subprocess.run([SSH_KEYGEN, "-F", "web3", "-f", str(path)], capture_output=True, text=True)
+    missing = subprocess.run([SSH_KEYGEN, "-F", "web3", "-f", str(path)], capture_output=True, text=True, check=False)
     assert missing.returncode != 0
 
 
@@ -195,7 +195,7 @@ def test_ssh_keygen_finds_what_was_written(tmp_path):
 def _keygen_find(tmp_path, text, name):
     path = tmp_path / "known_hosts"
     path.write_text(text)
-    return subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True)
+    return subprocess.run([SSH_KEYGEN, "-F", name, "-f", str(path)], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.skipif(SSH_KEYGEN is None, reason="no ssh-keygen on the controller")
@@ -208,7 +208,7 @@ def test_a_line_separator_in_a_comment_cannot_inject_a_cert_authority_line(tmp_p
         kh.entries_from_data([{"hosts": ["web1"], "keys": [WEB], "comment": comment}])
     # a file that already holds such a line (written by someone else) stays one line
     existing = "web0 %s %s\n" % (WEB, comment)
-    text, _ = build([{"hosts": ["web1"], "keys": [WEB]}], existing=existing)
+    text, _unused = build([{"hosts": ["web1"], "keys": [WEB]}], existing=existing)
     assert text.count("\n") == 2 and text.startswith(existing)
     found = _keygen_find(tmp_path, text, "attacker.example")
     assert "@cert-authority" not in found.stdout
@@ -223,7 +223,7 @@ def test_a_tab_separated_line_is_seen_and_removed(tmp_path):
     text, report = build([{"hosts": ["web1"], "keys": [WEB], "state": "absent"}], existing=existing)
     assert _keygen_find(tmp_path, text, "web1").returncode != 0
     assert report["removed"] == ["web1\t%s" % WEB]
-    text, _ = build([{"hosts": ["web1"], "keys": [WEB_NEW]}], existing=existing)
+    text, _unused = build([{"hosts": ["web1"], "keys": [WEB_NEW]}], existing=existing)
     found = _keygen_find(tmp_path, text, "web1")
     assert WEB_NEW.split()[1] in found.stdout and WEB.split()[1] not in found.stdout
     assert "@revoked\t*\t" in text  # marker lines written by others stay as they were
@@ -234,8 +234,8 @@ def test_additive_builds_are_linear(tmp_path):
     import time
     entries = [{"hosts": ["host%05d" % i], "keys": [WEB]} for i in range(8000)]
     start = time.perf_counter()
-    text, _ = build(entries)
-    second, _ = build(entries, existing=text)
+    text, _unused = build(entries)
+    second, _unused = build(entries, existing=text)
     elapsed = time.perf_counter() - start
     assert second == text
     print("8,000 entries, first and additive rebuild: %.2f s" % elapsed)

@@ -23,13 +23,15 @@ PACKAGE = "ansible_collections.sshsuite.openssh.plugins.module_utils.openssh"
 #: lower layers first; a file may import its own layer and the ones below.
 LAYERS = [
     ("foundation", ["errors", "text", "version"]),
-    ("data and files", ["catalogue", "fileio", "keys", "values"]),
-    ("formats and policies", ["authorized_keys", "client_profiles", "compliance", "config_files", "effective",
-                              "keepalive", "known_hosts", "profiles", "render", "rollback"]),
+    ("data and files", ["catalogue", "fileio", "keygen", "keys", "values"]),
+    ("formats and policies", ["authorized_keys", "ca", "chroot", "client_profiles", "compliance", "config_files",
+                              "effective", "keepalive", "known_hosts", "profiles", "render", "rollback", "sftp",
+                              "sshfp"]),
     ("host steps", ["guard", "sshd_host"]),
-    ("pipelines", ["module_shell", "ssh_client_apply", "sshd_apply"]),
+    ("pipelines", ["ca_host", "module_shell", "sftp_host", "ssh_client_apply", "sshd_apply", "sshfp_dns",
+                   "sshfp_host"]),
 ]
-LAYER_OF = {name: index for index, (_, names) in enumerate(LAYERS) for name in names}
+LAYER_OF = {name: index for index, (_unused, names) in enumerate(LAYERS) for name in names}
 
 
 def _files():
@@ -82,12 +84,12 @@ def test_no_private_names_of_other_files(name):
 @pytest.mark.parametrize("name", _files())
 def test_no_import_from_a_higher_layer(name):
     own = LAYER_OF[name]
-    higher = [module for module, _ in _imports(name) if LAYER_OF.get(module, -1) > own]
+    higher = [module for module, _unused in _imports(name) if LAYER_OF.get(module, -1) > own]
     assert not higher, "%s (%s) imports %s from a higher layer" % (name, LAYERS[own][0], higher)
 
 
 def test_the_client_pipeline_does_not_import_the_server_pipeline():
-    imported = {module for module, _ in _imports("ssh_client_apply")}
+    imported = {module for module, _unused in _imports("ssh_client_apply")}
     assert not imported & {"sshd_apply", "sshd_host", "guard"}
 
 

@@ -179,7 +179,7 @@ def test_pq_only_drops_curve25519_and_warns():
     for client in ("OpenSSH 8.4 client", "paramiko before 5.0", "AsyncSSH 2.20 and older",
                    "libssh 0.11", "libssh2 1.11", "Go x/crypto 0.25"):
         assert client in warnings[0]
-    settings, _ = profiles.profile_settings("modern", probe("9.2"), "9.2", {"pq_only": True})
+    settings, _unused = profiles.profile_settings("modern", probe("9.2"), "9.2", {"pq_only": True})
     assert settings["KexAlgorithms"] == ["sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"]
 
 
@@ -279,7 +279,7 @@ def test_renders_for_each_release(release, profile, options):
     version, supported = release
     if options.get("pq_only") and version == "8.4":
         pytest.skip("no post-quantum key exchange on 8.4")
-    settings, _ = profiles.profile_settings(profile, supported, version, options)
+    settings, _unused = profiles.profile_settings(profile, supported, version, options)
     text = render.render_config("sshd", settings, [], version, "test")
     if version == "8.4":
         assert "PubkeyAcceptedKeyTypes " in text and "ChallengeResponseAuthentication no" in text
@@ -292,7 +292,7 @@ def test_renders_for_each_release(release, profile, options):
 @pytest.mark.parametrize("profile, options", [("modern", {}), ("fips", {}), ("modern", {"pq_only": True})])
 def test_local_sshd_accepts_the_profile(tmp_path, profile, options):
     """The controller's own sshd (9.2 in the lab) checks the rendered text."""
-    out = subprocess.run([SSHD, "-V"], capture_output=True, text=True)
+    out = subprocess.run([SSHD, "-V"], capture_output=True, text=True, check=False)
     version_line = (out.stderr or out.stdout).strip()
     if "OpenSSH_9.2" not in version_line:
         pytest.skip(f"the probe fixture is for 9.2, this sshd is {version_line!r}")
@@ -301,14 +301,14 @@ def test_local_sshd_accepts_the_profile(tmp_path, profile, options):
         path = tmp_path / f"host_{kind}"
         subprocess.run([SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
         keys[profiles.HOST_KEY_FILES[kind]] = str(path)
-    settings, _ = profiles.profile_settings(profile, probe("9.2"), "9.2", options)
+    settings, _unused = profiles.profile_settings(profile, probe("9.2"), "9.2", options)
     settings["HostKey"] = [keys[path] for path in settings["HostKey"]]
     settings["PidFile"] = str(tmp_path / "sshd.pid")
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, [], "9.2", "test"))
-    result = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True)
+    result = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True)
+    dump = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config)], SSHD), capture_output=True, text=True, check=False)
     assert dump.returncode == 0, dump.stderr
     assert "kexalgorithms " + ",".join(settings["KexAlgorithms"]) in dump.stdout
 

@@ -200,7 +200,7 @@ def test_no_version_checks_the_data_for_any_release():
             render.render_config("sshd", bad, [], None, "")
     with pytest.raises(OpenSSHConfigError, match="control character"):
         render.render_config("sshd", {}, [{"criteria": {"User": "alice\u2028Match all"},
-                                            "settings": {"PermitTTY": False}}], None, "")
+                                           "settings": {"PermitTTY": False}}], None, "")
 
 
 def test_bad_daemon_and_shapes():
@@ -377,7 +377,7 @@ def test_ssh_global_value_would_hide_the_block_value():
 
 def test_ssh_renames_and_versions():
     assert "PubkeyAcceptedKeyTypes +ssh-rsa\n" in rendered("ssh", {"PubkeyAcceptedAlgorithms": "+ssh-rsa"},
-                                                          version="8.4")
+                                                           version="8.4")
     assert "9.4" in problems_of("ssh", {"Tag": "x"}, version="9.2")
 
 
@@ -390,7 +390,7 @@ SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/ss
 
 @pytest.mark.skipif(SSHD is None or shutil.which("ssh-keygen") is None, reason="no sshd on this machine")
 def test_live_sshd_accepts_the_rendered_file(tmp_path):
-    banner = subprocess.run([shutil.which("ssh") or "ssh", "-V"], capture_output=True, text=True).stderr
+    banner = subprocess.run([shutil.which("ssh") or "ssh", "-V"], capture_output=True, text=True, check=False).stderr
     short = parse_version(banner)[0]
     key = tmp_path / "host_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
@@ -399,10 +399,10 @@ def test_live_sshd_accepts_the_rendered_file(tmp_path):
     settings.pop("Include")
     config = tmp_path / "sshd_config"
     config.write_text(render.render_config("sshd", settings, data["match_blocks"], short, data["header"]))
-    checked = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True)
+    checked = subprocess.run(sshd_host.sshd_argv(["-t", "-f", str(config)], SSHD), capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
     dumped = subprocess.run(sshd_host.sshd_argv(["-T", "-f", str(config), "-C", "user=alice,host=h,addr=10.0.0.1"], SSHD),
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert dumped.returncode == 0, dumped.stderr
     assert "banner /etc/alice banner" in dumped.stdout.splitlines()
     assert "setenv FOO=bar baz" in dumped.stdout.splitlines()
@@ -414,7 +414,7 @@ def test_live_ssh_accepts_the_rendered_file(tmp_path):
     config = tmp_path / "ssh_config"
     config.write_text(render.render_config("ssh", data["settings"], data["match_blocks"], "9.2", data["header"]))
     dumped = subprocess.run(["ssh", "-G", "-F", str(config), "example.org"], capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, check=False)
     assert dumped.returncode == 0, dumped.stderr
     lines = dumped.stdout.splitlines()
     assert "user alice" in lines and "port 2222" in lines and "batchmode yes" in lines

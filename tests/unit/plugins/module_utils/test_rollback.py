@@ -45,6 +45,17 @@ def test_undo_restores_content_mode_and_removes_new_files(etc, tmp_path):
     assert not (etc / "new_key").exists()
 
 
+@pytest.fixture(autouse=True)
+def short_windows(monkeypatch):
+    monkeypatch.setattr(rollback, "MIN_TIMEOUT", 1)
+
+
+def test_windows_shorter_than_the_minimum_are_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(rollback, "MIN_TIMEOUT", 15)
+    with pytest.raises(rollback.OpenSSHConfigError, match="at least 15 seconds"):
+        rollback.Transaction(state_dir=str(tmp_path / "state")).arm(5)
+
+
 @needs_root
 def test_an_armed_rollback_restores_by_itself_when_nobody_confirms(etc, tmp_path):
     state = tmp_path / "state"
@@ -70,7 +81,7 @@ def test_a_confirmed_rollback_changes_nothing(etc, tmp_path):
     transaction = rollback.Transaction(state_dir=str(state))
     change(transaction, etc)
     token = transaction.arm(2, python=sys.executable, method="process")
-    done = subprocess.run(token["confirm_command"], capture_output=True, text=True)
+    done = subprocess.run(token["confirm_command"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     time.sleep(3)
     assert (etc / "sshd_config").read_text() == "new\n"
@@ -97,3 +108,44 @@ def test_the_restore_never_follows_a_link_planted_in_a_user_directory(tmp_path):
 def test_the_restore_script_is_valid_python():
     compile(rollback.RESTORE_SCRIPT, "restore.py", "exec")
     assert json.loads(json.dumps({"ok": True}))
+
+
+@needs_root
+def test_a_confirm_after_the_restore_started_is_refused(etc, tmp_path):
+    """Review: a confirm racing the restore reported 'confirmed' for a half-restored host."""
+    state = tmp_path / "state"
+    transaction = rollback.Transaction(state_dir=str(state))
+    change(transaction, etc)
+    token = transaction.arm(1, python=sys.executable, method="process")
+    deadline = time.time() + 15
+    while time.time() < deadline and not list(state.glob("*/restored.json")):
+        time.sleep(0.2)
+    done = subprocess.run(token["confirm_command"], capture_output=True, text=True, check=False)
+    assert done.returncode == 3 and "too late" in done.stdout
+
+
+@needs_root
+def test_an_overdue_rollback_that_never_ran_is_carried_out_by_the_next_run(etc, tmp_path, monkeypatch):
+    """Review: a rollback whose process died (a reboot) stayed pending forever and blocked every run."""
+    state = tmp_path / "state"
+    transaction = rollback.Transaction(state_dir=str(state))
+    change(transaction, etc)
+    token = transaction.arm(1, python=sys.executable, method="process")
+    manifest = json.loads((state / token["id"] / "manifest.json").read_text())
+    os.kill(manifest["pid"], 9)  # the detached process is gone, as after a reboot
+    monkeypatch.setattr(rollback, "OVERDUE_GRACE", 0)
+    time.sleep(2.5)
+    notes = rollback.Transaction(state_dir=str(state)).check_no_pending()
+    assert notes and "overdue" in notes[0]
+    assert (etc / "sshd_config").read_text() == "old\n"
+
+
+@needs_root
+def test_a_failed_schedule_leaves_nothing_behind(etc, tmp_path, monkeypatch):
+    state = tmp_path / "state"
+    transaction = rollback.Transaction(state_dir=str(state))
+    change(transaction, etc)
+    monkeypatch.setattr(rollback, "UNITS_DIR", str(tmp_path / "no_such_dir"))
+    with pytest.raises(Exception):
+        transaction.arm(5, python=sys.executable, method="systemd")
+    assert os.listdir(state) == []

@@ -33,7 +33,7 @@ def params(**changes):
 
 
 def run(argv):
-    done = subprocess.run(list(argv), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
+    done = subprocess.run(list(argv), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"), check=False)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -104,15 +104,15 @@ def test_defaults_go_into_a_final_host_star_block():
 
 
 def test_defaults_join_the_operators_last_host_star_block():
-    _, blocks, labels = client.compose({}, [{"host": "*", "settings": {"ciphers": ["aes128-ctr"]}}],
-                                       {"Ciphers": ["aes256-ctr"], "HashKnownHosts": True}, "9.2")
+    _unused, blocks, labels = client.compose({}, [{"host": "*", "settings": {"ciphers": ["aes128-ctr"]}}],
+                                             {"Ciphers": ["aes256-ctr"], "HashKnownHosts": True}, "9.2")
     assert blocks == [{"host": "*", "settings": {"HashKnownHosts": True, "ciphers": ["aes128-ctr"]}}]
     assert labels == ["blocks[0] + defaults"]
 
 
 def test_renamed_keywords_count_as_set():
-    _, blocks, _ = client.compose({"PubkeyAcceptedKeyTypes": ["ssh-ed25519"]}, [],
-                                  {"PubkeyAcceptedAlgorithms": ["rsa-sha2-512"]}, "9.2")
+    _unused, blocks, _unused = client.compose({"PubkeyAcceptedKeyTypes": ["ssh-ed25519"]}, [],
+                                              {"PubkeyAcceptedAlgorithms": ["rsa-sha2-512"]}, "9.2")
     assert blocks == []
 
 

@@ -356,13 +356,10 @@ def test_foreign_owner_is_refused(k, homes, monkeypatch):
     (ssh / "authorized_keys").write_text(k["ed2"] + "\n")
     other = pwd.struct_passwd(("alice", "x", UID + 1, GID, "", str(tmp_path / "home" / "alice"), "/bin/sh"))
     accounts._cache["alice"] = other
-    if UID == 0:
-        result = run_writer(ak.build_requests([{"name": "alice", "keys": [{"key": k["ed1"]}]}]), accounts)["alice"]
-        # root owns the file: allowed (and fixed to the user)
-        assert result["status"] == "changed"
-    else:
-        result = run_writer(ak.build_requests([{"name": "alice", "keys": [{"key": k["ed1"]}]}]), accounts)["alice"]
-        assert result["status"] == "failed"
+    result = run_writer(ak.build_requests([{"name": "alice", "keys": [{"key": k["ed1"]}]}]), accounts)["alice"]
+    # a file alice does not own is never read, copied or handed to her: not even root's
+    # (review: a root-owned file renamed into ~/.ssh would otherwise be chowned to the user)
+    assert result["status"] == "failed" and "owned by uid" in result["msg"]
 
 
 # ---------------------------------------------------------------------------
@@ -615,3 +612,51 @@ def test_sync_filesystems_with_the_real_syncfs(tmp_path):
         ak.fileio.sync_filesystems([fd])  # syncfs(2) through ctypes, or sync(2): must not raise
     finally:
         os.close(fd)
+
+def test_the_connecting_users_file_is_recorded_before_it_changes(k, homes, tmp_path):
+    """Review finding: an empty Transaction counted as false, so nothing was ever armed."""
+    from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
+    tmp, accounts = homes
+    ssh = tmp / "home" / "alice" / ".ssh"
+    ssh.mkdir()
+    (ssh / "authorized_keys").write_text(k["ed2"] + "\n")
+    transaction = rollback.Transaction(state_dir=str(tmp_path / "state"))
+    requests = ak.build_requests([{"name": "alice", "exclusive": True, "keys": [{"key": k["ed1"]}]}])
+    writer = ak.AuthorizedKeysWriter(ak.Layout("home"), accounts=accounts, guarded=("alice", transaction))
+    result = writer.apply(requests[0])
+    writer.close()
+    assert result["status"] == "changed", result
+    assert [e["path"] for e in transaction.entries] == [str(ssh / "authorized_keys")]
+    assert transaction.data["0.orig"] == (k["ed2"] + "\n").encode()
+
+
+def test_the_module_arms_a_rollback_when_the_connecting_users_file_changes(k, homes, monkeypatch):
+    """Review finding: module.run() never armed (an empty Transaction counted as false)."""
+    from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import authorized_keys as ak_utils
+    from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
+    from ansible_collections.sshsuite.openssh.plugins.modules import authorized_keys as module_file
+    tmp, accounts = homes
+    (tmp / "home" / "alice" / ".ssh").mkdir()
+    (tmp / "home" / "alice" / ".ssh" / "authorized_keys").write_text(k["ed2"] + "\n")
+    armed = []
+    monkeypatch.setattr(rollback.Transaction, "check_no_pending", lambda self: [])
+    monkeypatch.setattr(rollback.Transaction, "arm", lambda self, timeout, **kw: armed.append(
+        [e["path"] for e in self.entries]) or {"id": "t", "timeout": timeout})
+    monkeypatch.setattr(ak_utils, "AccountDirectory", lambda expected=0: accounts)
+
+    class Module(object):
+        check_mode = False
+        _diff = False
+        params = {"users": [{"name": "alice", "exclusive": True, "keys": [{"key": k["ed1"]}]}],
+                  "exclusive": False, "layout": "home", "central_directory": "/etc/ssh/authorized_keys",
+                  "missing_users": "fail", "rsa_min_bits": 2048, "allow_any_path": False,
+                  "confirm_user": "alice", "confirm_timeout": 30}
+
+    result, failure = module_file.run(Module())
+    assert failure is None and result["changed"]
+    assert armed == [[str(tmp / "home" / "alice" / ".ssh" / "authorized_keys")]]
+    assert result["confirmation"]["id"] == "t"
+    Module.params = dict(Module.params, confirm_user="bob")
+    armed.clear()
+    module_file.run(Module())
+    assert armed == []  # another user's file: nothing to prove
