@@ -442,7 +442,7 @@ def print_table(items, context):
 def prepare_keys():
     keys_dir = os.path.join(RESULTS, "keys")
     os.makedirs(keys_dir, exist_ok=True)
-    for name in ("deploy", "alice", "bob", "carol"):
+    for name in ("deploy", "alice", "bob", "carol", "user_ca"):
         path = os.path.join(keys_dir, name)
         if not os.path.exists(path):
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fleet-bench-" + name, "-f", path])
