@@ -23,9 +23,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import (
     config_files,
     effective as eff,
     fileio,
-    guard,
     keepalive,
-    keys,
     profiles,
     render,
     rollback,
@@ -475,6 +473,10 @@ def guard_problems(run: host.Runner, params: Mapping[str, Any], validate_cfg: st
                    skip: Sequence[str], work: fileio.Directory, warnings: List[str],
                    blocks: Sequence[Mapping[str, Any]] = ()) -> List[str]:
     """Every lockout rule of guard.py for the operator's connection, on the candidate."""
+    # Imported here, not at the top: an unchanged run never reaches the guard, and the
+    # target compiles every module it imports on every execution (AnsiballZ ships source).
+    from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import guard, keys
+
     user = spec["user"]
     user_effective = host.dump_effective(run, validate_cfg, spec, create)
     keys_now = keys_then = None

@@ -504,6 +504,115 @@ def test_module_documentation_matches_argument_spec():
     compare(doc["options"], module.ARGUMENT_SPEC, "options")
 
 
+# ---------------------------------------------------------------------------
+# batched durability: stage, one flush, rename, one flush
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def many_homes(tmp_path):
+    entries = {}
+    for index in range(7):
+        name = "user%d" % index
+        home = tmp_path / "home" / name
+        home.mkdir(parents=True)
+        entries[name] = pwd.struct_passwd((name, "x", UID, GID, name, str(home), "/bin/sh"))
+    return tmp_path, FakeAccounts(entries)
+
+
+def test_files_are_flushed_in_batches_not_one_by_one(k, many_homes, monkeypatch):
+    tmp_path, accounts = many_homes
+    flushes, fsyncs = [], []
+    monkeypatch.setattr(ak, "STAGE_BATCH", 3)
+    monkeypatch.setattr(ak.fileio, "sync_filesystems", lambda fds: flushes.append(len(list(fds))))
+    real_fsync = os.fsync
+    monkeypatch.setattr(ak.fileio.os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd)))
+    requests = ak.build_requests([{"name": "user%d" % i, "keys": [{"key": k["ed1"]}]} for i in range(7)])
+    results = run_writer(requests, accounts)
+    assert all(result["status"] == "changed" for result in results.values())
+    for index in range(7):
+        path = akfile(tmp_path, "user%d" % index)
+        assert path.read_text() == k["ed1"] + "\n"
+        assert sorted(os.listdir(path.parent)) == ["authorized_keys"]  # no staged file left behind
+    # batches of 3, 3 and 1 users: two flushes each (before and after the renames), no fsync per file
+    assert len(flushes) == 6 and fsyncs == []
+
+
+def test_a_failed_flush_fails_only_its_batch_and_changes_nothing(k, many_homes, monkeypatch):
+    tmp_path, accounts = many_homes
+    monkeypatch.setattr(ak, "STAGE_BATCH", 4)
+    calls = []
+
+    def flaky(fds):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(ak.fileio, "sync_filesystems", flaky)
+    requests = ak.build_requests([{"name": "user%d" % i, "keys": [{"key": k["ed1"]}]} for i in range(7)])
+    results = run_writer(requests, accounts)
+    failed = sorted(name for name, result in results.items() if result["status"] == "failed")
+    assert failed == ["user0", "user1", "user2", "user3"]
+    assert "Input/output error" in results["user0"]["msg"]
+    for index in range(7):
+        path = akfile(tmp_path, "user%d" % index)
+        if index < 4:
+            assert os.listdir(path.parent) == []  # the staged file was removed, nothing renamed
+        else:
+            assert path.read_text() == k["ed1"] + "\n"
+
+
+def test_a_failed_rename_fails_that_user_only(k, many_homes, monkeypatch):
+    tmp_path, accounts = many_homes
+    real_commit = ak.fileio.Directory.commit
+
+    def commit(self, temporary, name):
+        if self.path.endswith(os.path.join("user1", ".ssh")):
+            self.discard(temporary)
+            raise OSError(28, "No space left on device")
+        return real_commit(self, temporary, name)
+
+    monkeypatch.setattr(ak.fileio.Directory, "commit", commit)
+    requests = ak.build_requests([{"name": "user%d" % i, "keys": [{"key": k["ed1"]}]} for i in range(3)])
+    results = run_writer(requests, accounts)
+    assert results["user1"]["status"] == "failed" and "No space left" in results["user1"]["msg"]
+    assert results["user0"]["status"] == results["user2"]["status"] == "changed"
+    assert os.listdir(akfile(tmp_path, "user1").parent) == []
+
+
+def test_sync_filesystems_flushes_each_file_system_once(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(ak.fileio, "_syncfs", lambda: (lambda fd: seen.append(fd) or 0))
+    first = os.open(str(tmp_path), os.O_RDONLY)
+    second = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        ak.fileio.sync_filesystems([first, second])
+        assert seen == [first]  # same device: one syncfs
+        ak.fileio.sync_filesystems([])
+        assert seen == [first]
+    finally:
+        os.close(first)
+        os.close(second)
+
+
+def test_sync_filesystems_without_syncfs_uses_sync(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(ak.fileio, "_syncfs", lambda: None)
+    monkeypatch.setattr(ak.fileio.os, "sync", lambda: synced.append(True))
+    fd = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        ak.fileio.sync_filesystems([fd])
+    finally:
+        os.close(fd)
+    assert synced == [True]
+
+
+def test_sync_filesystems_with_the_real_syncfs(tmp_path):
+    fd = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        ak.fileio.sync_filesystems([fd])  # syncfs(2) through ctypes, or sync(2): must not raise
+    finally:
+        os.close(fd)
+
 def test_the_connecting_users_file_is_recorded_before_it_changes(k, homes, tmp_path):
     """Review finding: an empty Transaction counted as false, so nothing was ever armed."""
     from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback
