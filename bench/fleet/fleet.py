@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: sshsuite.openssh contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -235,7 +234,7 @@ def end_cgroup_processes():
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        for _ in range(50):
+        for _unused in range(50):
             if not cgroup_pids():
                 return
             time.sleep(0.1)
@@ -285,7 +284,7 @@ def playbook_env(strategy, count_file, ssh_args, netns, via, extra=()):
     if ssh_args is not None:
         env["ANSIBLE_SSH_ARGS"] = ssh_args
     for item in extra:
-        name, _, value = item.partition("=")
+        name, _unused, value = item.partition("=")
         env[name] = value
     if strategy == "mitogen":
         env["ANSIBLE_STRATEGY_PLUGINS"] = mitogen_strategy_dir()
@@ -295,7 +294,7 @@ def playbook_env(strategy, count_file, ssh_args, netns, via, extra=()):
 
 def mitogen_strategy_dir():
     found = [os.path.join(root, "ansible_mitogen", "plugins", "strategy")
-             for root, dirs, _ in os.walk(os.path.join(MITOGEN_VENV, "lib")) if "ansible_mitogen" in dirs]
+             for root, dirs, _files in os.walk(os.path.join(MITOGEN_VENV, "lib")) if "ansible_mitogen" in dirs]
     if not found:
         sys.exit("mitogen is not installed: python3 -m venv %s && %s/bin/pip install mitogen"
                  % (MITOGEN_VENV, MITOGEN_VENV))
@@ -334,9 +333,9 @@ def measure(label, count, strategy, inventory, netns, target_dirs, idle_rate, ar
     target_before = cpu_ns(target_dirs)
     started = time.monotonic()
     with open(log_file, "w") as output:
-        code = subprocess.run(command, env=playbook_env(strategy, count_file, args.ssh_args, netns, args.via,
-                                                          args.ansible_env), stdout=output,
-                              stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=enter_cgroup).returncode
+        env = playbook_env(strategy, count_file, args.ssh_args, netns, args.via, args.ansible_env)
+        code = subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT,
+                              preexec_fn=enter_cgroup, check=False).returncode
     wall = time.monotonic() - started
     end_cgroup_processes()
     target_raw = (cpu_ns(target_dirs) - target_before) / 1e9
@@ -394,8 +393,11 @@ def summary(rows):
     for row in rows:
         groups.setdefault((row["strategy"], row["hosts"], row["run"]), []).append(row)
     out = []
-    for (strategy, hosts, run_name), group in sorted(groups.items(), key=lambda i: (i[0][0], i[0][2] != "first",
-                                                                                  i[0][1])):
+    def order(item):
+        (strategy, hosts, run_name), _unused = item
+        return strategy, run_name != "first", hosts
+
+    for (strategy, hosts, run_name), group in sorted(groups.items(), key=order):
         item = {"strategy": strategy, "hosts": hosts, "run": run_name, "n": len(group),
                 "executions_per_host": group[0]["executions_per_host"],
                 "executions_by_action": group[0]["executions_by_action"],
@@ -455,7 +457,7 @@ def prepare_keys():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--hosts", default="1,8,32,64", help="fleet sizes, comma-separated")
     parser.add_argument("--suite", default="bookworm", help="lab image of every host")
     parser.add_argument("--strategies", default="linear",
@@ -524,7 +526,7 @@ def main():
         remove_cgroup()
         pod_down()
     version = subprocess.run([os.path.join(ROOT, ".venv", "bin", "ansible"), "--version"], capture_output=True,
-                             text=True).stdout.splitlines()[0]
+                             text=True, check=False).stdout.splitlines()[0]
     print_table(summary(rows), "%s, %s hosts, %s, forks %d, via %s, login %s, ssh_args %s%s" % (
         os.path.basename(args.playbook), args.suite, version, args.forks, args.via, args.login,
         args.ssh_args or "Ansible's default", "".join(", " + item for item in args.ansible_env)))

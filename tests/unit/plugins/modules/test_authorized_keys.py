@@ -613,6 +613,7 @@ def test_sync_filesystems_with_the_real_syncfs(tmp_path):
     finally:
         os.close(fd)
 
+
 def test_the_connecting_users_file_is_recorded_before_it_changes(k, homes, tmp_path):
     """Review finding: an empty Transaction counted as false, so nothing was ever armed."""
     from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import rollback

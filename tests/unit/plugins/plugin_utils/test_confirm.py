@@ -21,7 +21,7 @@ def test_plain_data_is_plain_and_equal():
             "exclusive": True, "rsa_min_bits": 2048}
     plain = plain_data(args)
     assert plain == args
-    assert type(plain["users"]) is list and type(plain["users"][0]["name"]) is str
+    assert not isinstance(plain["users"], TaggedList) and not isinstance(plain["users"][0]["name"], TaggedStr)
     assert plain["users"] is not args["users"]
 
 
