@@ -393,6 +393,7 @@ def summary(rows):
     for row in rows:
         groups.setdefault((row["strategy"], row["hosts"], row["run"]), []).append(row)
     out = []
+
     def order(item):
         (strategy, hosts, run_name), _unused = item
         return strategy, run_name != "first", hosts
