@@ -405,7 +405,9 @@ class Registry(object):
 
     def _open(self) -> fileio.Directory:
         """The state directory, opened and checked: owned by this user, not group/world writable."""
-        directory = fileio.Directory.open(self.directory, trusted=False)
+        # walked from / without following any link: a link put in place of the directory
+        # (by whoever can write its parent) would lead to another registry and repeat serials
+        directory = fileio.Directory.walk(os.path.abspath(self.directory), None)  # owner and mode checked below
         try:
             info = os.fstat(directory.fd)
             uid = os.getuid()
@@ -424,20 +426,11 @@ class Registry(object):
         return directory
 
     def _open_file(self, directory: fileio.Directory, name: str, flags: int) -> int:
-        """``name`` opened in the checked directory without following a link (created 0600)."""
-        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-        path = os.path.join(self.directory, name)
+        """``name`` in the checked directory, through fileio's one opener (created 0600, no link followed)."""
         try:
-            fd = os.open(name, flags, 0o600, dir_fd=directory.fd)
-        except OSError as exc:
-            raise OpenSSHConfigError("the serial registry cannot be used: %s" % fileio.describe_os_error(exc, path),
-                                     "state_dir")
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.getuid():
-            os.close(fd)
-            raise OpenSSHConfigError("%s must be a regular file with one link owned by uid %d; refusing to use it"
-                                     % (path, os.getuid()), "state_dir")
-        return fd
+            return directory.open_own(name, flags, (os.getuid(),))
+        except fileio.FileRefused as exc:
+            raise OpenSSHConfigError("the serial registry cannot be used: %s" % exc, "state_dir")
 
     @contextlib.contextmanager
     def locked(self):

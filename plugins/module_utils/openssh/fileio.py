@@ -360,6 +360,27 @@ class Directory(object):
         finally:
             os.close(fd)
 
+    def open_own(self, name: str, flags: int, owners: Iterable[int], create_mode: int = 0o600) -> int:
+        """A descriptor of ``name`` for appending or locking, created when missing.
+
+        An existing file goes through the reader's checks (regular file, one
+        link, an owner in ``owners``, no link followed); a missing one is
+        created with O_EXCL, so nothing planted in between is used instead.
+        ``flags`` are the access flags (O_RDWR, O_WRONLY | O_APPEND, ...).
+        """
+        path = os.path.join(self.path, name)
+        try:
+            return os.open(name, flags | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, create_mode,
+                           dir_fd=self.fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise FileRefused(describe_os_error(exc, path), path)
+        fd, _info = self._open_checked(name, owners, flags | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
+        if fd is None:
+            raise FileRefused("%s vanished while it was being opened; refusing to use it" % path, path)
+        return fd
+
     # -- writing -------------------------------------------------------------------------
     def _new_file(self, data: bytes, uid: int, gid: int, mode: int, flush: bool = True) -> str:
         temporary = ".sshsuite-%s.tmp" % os.urandom(8).hex()

@@ -283,6 +283,20 @@ def test_registry_files_are_never_opened_through_a_link(tmp_path, name):
     assert target.read_text() == '{"next": 1}\n'
 
 
+def test_a_state_dir_swapped_for_a_link_is_refused_so_serials_never_repeat(tmp_path):
+    """Review: the registry directory itself was opened through a link; a swap restarted serials at 1."""
+    state = tmp_path / "state"
+    registry = ca.Registry(str(state))
+    assert registry.allocate(5) == 1
+    other = tmp_path / "fresh"  # the operator's own, private, empty directory
+    other.mkdir(mode=0o700)
+    os.rename(str(state), str(tmp_path / "moved"))
+    os.symlink(str(other), str(state))
+    with pytest.raises(OpenSSHConfigError, match="symbolic link"):
+        registry.allocate(1)
+    assert os.listdir(str(other)) == []
+
+
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n ", None])
 def test_a_blank_ca_public_key_is_a_clear_error(tmp_path, blank):
     """Finding 8: ca_public_key("   ") raised IndexError."""

@@ -184,3 +184,24 @@ def test_a_device_node_is_refused_without_being_opened(tmp_path):
 ])
 def test_kept_mode_keeps_a_stricter_mode_and_never_loosens(live, wanted, expected):
     assert fileio.kept_mode(live, wanted) == expected
+
+
+def test_open_own_creates_or_checks_and_never_follows(tmp_path):
+    with fileio.Directory.walk(str(tmp_path), None) as directory:
+        fd = directory.open_own("log", os.O_WRONLY | os.O_APPEND, (os.getuid(),))
+        os.write(fd, b"one\n")
+        os.close(fd)
+        assert stat.S_IMODE(os.stat(str(tmp_path / "log")).st_mode) == 0o600
+        fd = directory.open_own("log", os.O_WRONLY | os.O_APPEND, (os.getuid(),))
+        os.write(fd, b"two\n")
+        os.close(fd)
+        assert (tmp_path / "log").read_bytes() == b"one\ntwo\n"
+        (tmp_path / "target").write_bytes(b"")
+        os.symlink(str(tmp_path / "target"), str(tmp_path / "link"))
+        with pytest.raises(fileio.FileRefused, match="symbolic link"):
+            directory.open_own("link", os.O_WRONLY | os.O_APPEND, (os.getuid(),))
+        os.link(str(tmp_path / "target"), str(tmp_path / "hard"))
+        with pytest.raises(fileio.FileRefused, match="hard links"):
+            directory.open_own("hard", os.O_RDWR, (os.getuid(),))
+        with pytest.raises(fileio.FileRefused, match="owned by uid"):
+            directory.open_own("log", os.O_RDWR, (os.getuid() + 1,))
