@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -16,6 +15,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.sftp impo
     ARGUMENT_SPEC,
     normalise,
 )
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import validate_args
 
 
 class ActionModule(ActionBase):
@@ -25,11 +25,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(self._task.args))
-        if validation.error_messages:
-            raise AnsibleActionFail("sftp: " + "; ".join(validation.error_messages))
+        params = validate_args(ARGUMENT_SPEC, dict(self._task.args), "sftp")
         try:
-            normalise(validation.validated_parameters)
+            normalise(params)
         except OpenSSHConfigError as exc:
             raise AnsibleActionFail("bad SFTP data, nothing was sent to the host: %s" % exc)
         result.update(self._execute_module(module_name="sshsuite.openssh.sftp",

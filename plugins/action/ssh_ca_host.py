@@ -23,11 +23,11 @@ import base64
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca, ca_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import validate_args
 
 ARGUMENT_SPEC = ca_host.CONTROLLER_SPEC
 
@@ -44,10 +44,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(self._task.args))
-        if validation.error_messages:
-            raise AnsibleActionFail("ssh_ca_host: " + "; ".join(validation.error_messages))
-        params = validation.validated_parameters
+        params = validate_args(ARGUMENT_SPEC, dict(self._task.args), "ssh_ca_host")
         try:
             return self._run(params, task_vars, result)
         except OpenSSHConfigError as exc:

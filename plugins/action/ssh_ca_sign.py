@@ -15,11 +15,11 @@ import os
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import ca, fileio, text
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import OpenSSHConfigError, Problems
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import validate_args
 
 ARGUMENT_SPEC = dict(
     ca=dict(type="dict", required=True, options=ca.CA_SPEC),
@@ -46,11 +46,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars or {})
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(self._task.args))
-        if validation.error_messages:
-            raise AnsibleActionFail("ssh_ca_sign: " + "; ".join(validation.error_messages))
+        params = validate_args(ARGUMENT_SPEC, dict(self._task.args), "ssh_ca_sign")
         try:
-            result.update(self._run(validation.validated_parameters))
+            result.update(self._run(params))
         except OpenSSHConfigError as exc:
             raise AnsibleActionFail("ssh_ca_sign: %s" % exc)
         return result

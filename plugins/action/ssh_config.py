@@ -11,7 +11,6 @@ the module once.
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -21,6 +20,7 @@ from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.ssh_clien
     ARGUMENT_SPEC,
     precheck,
 )
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import validate_args
 
 
 class ActionModule(ActionBase):
@@ -31,11 +31,9 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
-        if validation.error_messages:
-            raise AnsibleActionFail("ssh_config: " + "; ".join(validation.error_messages))
+        params = validate_args(ARGUMENT_SPEC, args, "ssh_config")
         try:
-            precheck(validation.validated_parameters)
+            precheck(params)
         except OpenSSHConfigError as exc:
             raise AnsibleActionFail("bad ssh client configuration data, nothing was sent to the host: %s" % exc)
         result.update(self._execute_module(module_name="sshsuite.openssh.ssh_config",

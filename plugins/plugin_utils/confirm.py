@@ -117,6 +117,18 @@ def plain_data(args):
         return args
 
 
+def validate_args(spec, args, name):
+    """The task's arguments checked against ``spec`` on the controller, as the module will check them.
+
+    Returns the validated parameters; raises AnsibleActionFail naming the module
+    (``name``) with every problem. The one validation every action plugin uses.
+    """
+    validation = ArgumentSpecValidator(spec).validate(plain_data(args))
+    if validation.error_messages:
+        raise AnsibleActionFail("%s: %s" % (name, "; ".join(validation.error_messages)))
+    return validation.validated_parameters
+
+
 class CollectionAction(ActionBase):
     """Base of the collection's action plugins; subclasses set these."""
 
@@ -133,10 +145,7 @@ class CollectionAction(ActionBase):
 
     # -- shared ------------------------------------------------------------------------
     def validated(self, args):
-        validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(plain_data(args))
-        if validation.error_messages:
-            raise AnsibleActionFail("%s: %s" % (self.MODULE.rsplit(".", 1)[-1], "; ".join(validation.error_messages)))
-        params = validation.validated_parameters
+        params = validate_args(self.ARGUMENT_SPEC, args, self.MODULE.rsplit(".", 1)[-1])
         try:
             self.precheck(params)
         except OpenSSHConfigError as exc:

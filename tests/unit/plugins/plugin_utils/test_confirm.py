@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import plain_data
+import pytest
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.sshsuite.openssh.plugins.plugin_utils.confirm import plain_data, validate_args
 
 
 class TaggedStr(str):
@@ -31,3 +34,12 @@ def test_plain_data_keeps_what_json_cannot_carry():
 
     args = {"tsig_secret": Vaulted()}
     assert plain_data(args) is args
+
+
+def test_validate_args_names_the_module_and_returns_plain_parameters():
+    spec = {"users": {"type": "list", "elements": "str", "required": True}, "exclusive": {"type": "bool"}}
+    params = validate_args(spec, {"users": TaggedList([TaggedStr("alice")]), "exclusive": "yes"}, "authorized_keys")
+    assert params == {"users": ["alice"], "exclusive": True}
+    assert not isinstance(params["users"], TaggedList)
+    with pytest.raises(AnsibleActionFail, match=r"^ssh_config: .*users"):
+        validate_args(spec, {"exclusive": True}, "ssh_config")
