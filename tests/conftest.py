@@ -3,8 +3,11 @@
 `make setup` creates the same link; doing it here too lets `pytest tests/unit`
 run straight after a clone.
 """
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, ".collections")
@@ -35,5 +38,15 @@ def root_owned_base():
     for candidate in ("/run", "/var/lib", "/root"):
         if os.path.isdir(candidate) and clean(os.path.realpath(candidate)):
             return os.path.realpath(candidate)
-    import tempfile
     return tempfile.gettempdir()
+
+
+@contextlib.contextmanager
+def root_owned_tmpdir(prefix):
+    """A fresh 0755 directory below root_owned_base(), removed afterwards."""
+    path = tempfile.mkdtemp(prefix=prefix, dir=root_owned_base())
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import socket
 import stat
-import tempfile
 
 import pytest
 
-from conftest import root_owned_base
+from conftest import root_owned_tmpdir
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, fileio
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.chroot import (
@@ -41,13 +39,8 @@ NOBODY = 65534
 
 @pytest.fixture
 def base():
-    top = root_owned_base()
-    path = tempfile.mkdtemp(prefix="sshsuite-chroot-", dir=top)
-    os.chmod(path, 0o755)
-    try:
+    with root_owned_tmpdir("sshsuite-chroot-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def make(path, mode=0o755, uid=0, gid=0):

@@ -18,11 +18,10 @@ import os
 import shutil
 import stat
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import root_owned_base
+from conftest import root_owned_tmpdir
 
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh import chroot, fileio, sftp, sftp_host
 from ansible_collections.sshsuite.openssh.plugins.module_utils.openssh.errors import (
@@ -36,13 +35,8 @@ needs_root = pytest.mark.skipif(not ROOT, reason="needs root (chown, root-owned 
 
 @pytest.fixture
 def base():
-    top = root_owned_base()
-    path = tempfile.mkdtemp(prefix="sshsuite-sftp-", dir=top)
-    os.chmod(path, 0o755)
-    try:
+    with root_owned_tmpdir("sshsuite-sftp-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 class Host(object):
